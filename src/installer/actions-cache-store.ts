@@ -1,0 +1,44 @@
+import * as cache from '@actions/cache';
+import * as core from '@actions/core';
+import { errorMessage } from '../errors.js';
+import type { Platform } from './platform.js';
+
+/** Bump when the layout of a cached client folder changes, so old entries are not restored. */
+const LAYOUT_VERSION = 'v1';
+
+/** The Actions cache as the installer uses it: best effort, a failure is a warning and a miss. */
+export interface ClientCacheStore {
+  restore(dir: string, key: string): Promise<boolean>;
+  save(dir: string, key: string): Promise<void>;
+}
+
+export function clientCacheKey(major: number, platform: Platform): string {
+  return `postgresql-client-${major}-${platform.distro}-${platform.codename}-${platform.debArch}-${LAYOUT_VERSION}`;
+}
+
+export const actionsCacheStore: ClientCacheStore = {
+  async restore(dir, key) {
+    if (!cache.isFeatureAvailable()) {
+      core.warning('The Actions cache service is not available to this run; the client will be downloaded.');
+      return false;
+    }
+    try {
+      return (await cache.restoreCache([dir], key)) !== undefined;
+    } catch (error) {
+      core.warning(
+        `Restoring the client from the Actions cache failed, downloading instead: ${errorMessage(error)}`,
+      );
+      return false;
+    }
+  },
+  async save(dir, key) {
+    if (!cache.isFeatureAvailable()) return;
+    try {
+      await cache.saveCache([dir], key);
+    } catch (error) {
+      core.warning(
+        `Saving the client to the Actions cache failed (the next run downloads it again): ${errorMessage(error)}`,
+      );
+    }
+  },
+};

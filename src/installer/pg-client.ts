@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CLIENT_PROGRAMS } from '../constants.js';
+
+const execFileAsync = promisify(execFile);
+
+export type ClientSource = 'runner' | 'tool cache' | 'Actions cache' | 'apt repository';
+
+/** A working set of pg_dump, pg_restore and psql of one major version, all in `binDir`. */
+export interface PgClient {
+  readonly major: number;
+  /** e.g. `16.6`, from `pg_dump --version`. */
+  readonly version: string;
+  readonly binDir: string;
+  readonly source: ClientSource;
+}
+
+export interface ClientVersion {
+  readonly major: number;
+  readonly version: string;
+}
+
+/** Reads `pg_dump (PostgreSQL) 16.6 (Ubuntu 16.6-1.pgdg24.04+1)` and the like. */
+export function parseClientVersion(output: string): ClientVersion | undefined {
+  const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(\w*)/.exec(output);
+  if (!match) return undefined;
+  const major = Number(match[1]);
+  const version = match[2] === undefined ? `${match[1]}${match[3] ?? ''}` : `${match[1]}.${match[2]}`;
+  return { major, version };
+}
+
+/**
+ * Runs the client programs in `binDir` and returns what `pg_dump --version` says, or undefined when any of them
+ * is missing or does not run (a broken cache entry, a binary for another platform, a missing library).
+ */
+export async function probeClient(binDir: string): Promise<ClientVersion | undefined> {
+  for (const program of CLIENT_PROGRAMS) {
+    try {
+      await access(join(binDir, program), constants.X_OK);
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    const { stdout } = await execFileAsync(join(binDir, 'pg_dump'), ['--version'], { timeout: 30_000 });
+    const { stdout: restoreOut } = await execFileAsync(join(binDir, 'pg_restore'), ['--version'], {
+      timeout: 30_000,
+    });
+    const dump = parseClientVersion(stdout);
+    const restore = parseClientVersion(restoreOut);
+    return dump && restore?.major === dump.major ? dump : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The semver-shaped version the tool cache files a client under: `16.6` → `16.6.0`. */
+export function toolCacheVersion(version: ClientVersion): string {
+  const [, minor] = /^\d+\.(\d+)/.exec(version.version) ?? [];
+  return `${version.major}.${minor ?? '0'}.0`;
+}

@@ -1,0 +1,67 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/main.js';
+import { captureStdout } from './capture.js';
+
+export interface ActionResult {
+  readonly failed: boolean;
+  readonly stdout: string;
+  readonly outputs: Record<string, string>;
+  /** The raw GITHUB_OUTPUT, GITHUB_PATH and GITHUB_STEP_SUMMARY files, for leak checks. */
+  readonly files: string;
+  readonly paths: string[];
+}
+
+/**
+ * Runs the action in this process the way the runner does: inputs as INPUT_* variables, outputs and PATH
+ * additions through the GITHUB_OUTPUT and GITHUB_PATH files.
+ */
+export async function runAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<ActionResult> {
+  const saved = { ...process.env };
+  const dir = await mkdtemp(join(tmpdir(), 'action-run-'));
+  const files = { GITHUB_OUTPUT: 'output', GITHUB_PATH: 'path', GITHUB_STEP_SUMMARY: 'summary' };
+  try {
+    for (const [name, file] of Object.entries(files)) {
+      await writeFile(join(dir, file), '');
+      process.env[name] = join(dir, file);
+    }
+    for (const [name, value] of Object.entries(inputs)) process.env[`INPUT_${name.toUpperCase()}`] = value;
+    Object.assign(process.env, env);
+    process.exitCode = undefined;
+    const { stdout } = await captureStdout(run);
+    const failed = currentExitCode() === 1;
+    process.exitCode = undefined;
+    const output = await readFile(join(dir, 'output'), 'utf8');
+    const path = await readFile(join(dir, 'path'), 'utf8');
+    const summary = await readFile(join(dir, 'summary'), 'utf8');
+    return {
+      failed,
+      stdout,
+      outputs: parseOutputFile(output),
+      files: [output, path, summary].join('\n'),
+      paths: path.split('\n').filter(Boolean),
+    };
+  } finally {
+    for (const name of Object.keys(process.env))
+      if (!(name in saved)) Reflect.deleteProperty(process.env, name);
+    Object.assign(process.env, saved);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Read through a call, so the type checker does not assume the value assigned before `await run()`. */
+function currentExitCode(): string | number | null | undefined {
+  return process.exitCode;
+}
+
+/** Reads the `name<<DELIMITER … DELIMITER` blocks that @actions/core writes to GITHUB_OUTPUT. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(pattern)) outputs[match[1]!] = match[3]!;
+  return outputs;
+}

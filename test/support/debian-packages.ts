@@ -1,0 +1,174 @@
+/**
+ * Real Debian packages for the tests, downloaded once from Debian's archive and kept in `<repo>/.cache/debian/`.
+ * Both the suite's index and the .deb files are cached, so a run whose cache already holds what it needs makes no
+ * network request. Files arrive under a temporary name and are renamed into place, so test processes that
+ * download at the same time never see a half-written file.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import {
+  type AptPackage,
+  dependencyNames,
+  newestPackage,
+  parsePackagesIndex,
+} from '../../src/installer/apt-index.js';
+import { DownloadError, downloadVerified, fetchBuffer } from '../../src/installer/verified-download.js';
+
+const execFileAsync = promisify(execFile);
+
+export type DebianSuite = 'bookworm' | 'trixie' | 'forky';
+
+export interface DebianPackageFile {
+  readonly pkg: AptPackage;
+  /** The verified .deb in the cache. */
+  readonly path: string;
+}
+
+const DEBIAN_ARCHIVE = 'http://deb.debian.org/debian';
+const ARCHITECTURE = 'amd64';
+
+/** The repository root, where the git-ignored `.cache/` folder lives. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CACHE_DIR = join(REPO_ROOT, '.cache');
+
+/** Runtime libraries whose package name does not start with `lib`. */
+const LIBRARIES_WITHOUT_LIB_PREFIX = new Set(['zlib1g']);
+
+const indexes = new Map<DebianSuite, Promise<AptPackage[]>>();
+
+/**
+ * Ensures the newest amd64 builds of `names` in `suite` are in the cache and returns them. With
+ * `withLibraryDependencies`, also the runtime libraries they depend on, transitively (see `resolveClosure`).
+ */
+export async function ensureDebianPackages(
+  suite: DebianSuite,
+  names: readonly string[],
+  options: { withLibraryDependencies?: boolean } = {},
+): Promise<DebianPackageFile[]> {
+  const resolve = async () =>
+    resolveClosure(await suiteIndex(suite), names, options.withLibraryDependencies ?? false);
+  try {
+    return await downloadAll(suite, await resolve());
+  } catch (error) {
+    // A cached index can outlive the files it names once Debian publishes newer builds: refresh it once.
+    if (!(error instanceof DownloadError) || error.status !== 404) throw error;
+    indexes.set(suite, downloadIndex(suite));
+    return await downloadAll(suite, await resolve());
+  }
+}
+
+function suiteDir(suite: DebianSuite): string {
+  return join(CACHE_DIR, 'debian', suite);
+}
+
+/** The suite's parsed `Packages` index, read from the cache (downloaded first if missing), once per process. */
+function suiteIndex(suite: DebianSuite): Promise<AptPackage[]> {
+  let index = indexes.get(suite);
+  if (!index) {
+    index = readCachedIndex(suite);
+    indexes.set(suite, index);
+  }
+  return index;
+}
+
+async function readCachedIndex(suite: DebianSuite): Promise<AptPackage[]> {
+  const path = join(suiteDir(suite), 'Packages.xz');
+  if (!(await exists(path))) return downloadIndex(suite);
+  return parsePackagesIndex(await decompressXz(path));
+}
+
+async function downloadIndex(suite: DebianSuite): Promise<AptPackage[]> {
+  const path = join(suiteDir(suite), 'Packages.xz');
+  const body = await fetchBuffer(`${DEBIAN_ARCHIVE}/dists/${suite}/main/binary-${ARCHITECTURE}/Packages.xz`);
+  await writeAtomically(path, (temp) => writeFile(temp, body));
+  return parsePackagesIndex(await decompressXz(path));
+}
+
+async function decompressXz(path: string): Promise<string> {
+  const { stdout } = await execFileAsync('xz', ['--decompress', '--stdout', path], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/**
+ * The packages named, plus (with `withLibraries`) the closure of their `Depends` (first alternative of each)
+ * restricted to runtime libraries: tools, scripts and data packages such as postgresql-client-common, debconf or
+ * perl are left out. A virtual name no real package carries resolves to the newest package that `Provides` it.
+ */
+function resolveClosure(
+  index: readonly AptPackage[],
+  names: readonly string[],
+  withLibraries: boolean,
+): AptPackage[] {
+  const seen = new Set<string>();
+  const resolved = new Map<string, AptPackage>();
+  const pending = [...names];
+  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const pkg = findPackage(index, name);
+    if (resolved.has(pkg.name)) continue;
+    resolved.set(pkg.name, pkg);
+    if (withLibraries) pending.push(...dependencyNames(pkg.depends).filter(isRuntimeLibrary));
+  }
+  return [...resolved.values()];
+}
+
+function isRuntimeLibrary(name: string): boolean {
+  return name.startsWith('lib') || LIBRARIES_WITHOUT_LIB_PREFIX.has(name);
+}
+
+function findPackage(index: readonly AptPackage[], name: string): AptPackage {
+  const pkg = newestPackage(index, name, ARCHITECTURE) ?? newestProvider(index, name);
+  if (!pkg) throw new Error(`Debian's index has no ${ARCHITECTURE} package named or providing ${name}`);
+  return pkg;
+}
+
+function newestProvider(index: readonly AptPackage[], name: string): AptPackage | undefined {
+  const provider = index.find((pkg) => dependencyNames(pkg.provides).includes(name));
+  return provider && newestPackage(index, provider.name, ARCHITECTURE);
+}
+
+async function downloadAll(
+  suite: DebianSuite,
+  packages: readonly AptPackage[],
+): Promise<DebianPackageFile[]> {
+  return Promise.all(packages.map(async (pkg) => ({ pkg, path: await downloadDeb(suite, pkg) })));
+}
+
+async function downloadDeb(suite: DebianSuite, pkg: AptPackage): Promise<string> {
+  const path = join(suiteDir(suite), basename(pkg.filename));
+  if (await exists(path)) return path;
+  await writeAtomically(path, (temp) =>
+    downloadVerified(`${DEBIAN_ARCHIVE}/${pkg.filename}`, temp, pkg.sha256),
+  );
+  return path;
+}
+
+/** Lets `write` fill a temporary file next to `path`, then renames it into place. */
+async function writeAtomically(path: string, write: (temp: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomUUID()}.partial`;
+  try {
+    await write(temp);
+    await rename(temp, path);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
