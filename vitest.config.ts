@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Test files start their own Postgres servers and HTTP mirrors; two at a time suits a 2-core runner.
     maxWorkers: 2,
+    // GitHub's workflow parser imports its JSON schemas without import attributes: let Vite load it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

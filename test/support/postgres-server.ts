@@ -71,12 +71,24 @@ interface Instance {
 }
 
 const live = new Set<Instance>();
-process.on('exit', () => {
+
+/** Best effort, synchronous: kills every server still running and deletes its temp dir. */
+function killAll(): void {
   for (const instance of live) {
     if (instance.server) killGroup(instance.server);
     rmSync(instance.root, { recursive: true, force: true });
   }
-});
+}
+
+process.on('exit', killAll);
+// Vitest ends its fork workers with SIGTERM, which skips 'exit' handlers. Clean up on signals too, then
+// re-raise the signal unless someone else handles it, so the process ends as it would have.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
 
 const execFileAsync = promisify(execFile);
 const requireFromHere = createRequire(import.meta.url);
@@ -293,7 +305,15 @@ async function connectWhenReady(
   const deadline = Date.now() + START_TIMEOUT_MS;
   let lastError: unknown;
   while (!hasExited(server) && Date.now() < deadline) {
-    const client = new pg.Client({ host: HOST, port, user: SUPERUSER, password, database: 'postgres' });
+    // The timeout matters when something else grabbed the port and accepts without answering.
+    const client = new pg.Client({
+      host: HOST,
+      port,
+      user: SUPERUSER,
+      password,
+      database: 'postgres',
+      connectionTimeoutMillis: 2_000,
+    });
     try {
       await client.connect();
       return client;
