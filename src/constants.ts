@@ -1,15 +1,34 @@
 /** Names of the action's inputs, outputs and tools: the public surface fixed in CONTRACT.md. */
 
 export enum Input {
+  Mode = 'mode',
   DatabaseUrl = 'database-url',
+  Bucket = 'bucket',
+  Prefix = 'prefix',
+  Endpoint = 'endpoint',
+  Region = 'region',
+  ForcePathStyle = 'force-path-style',
+  AccessKeyId = 'access-key-id',
+  SecretAccessKey = 'secret-access-key',
+  AgeRecipients = 'age-recipients',
+  Passphrase = 'passphrase',
   PgVersion = 'pg-version',
   PgAptMirror = 'pg-apt-mirror',
+  Compression = 'compression',
+  RowCounts = 'row-counts',
+  PgDumpArgs = 'pg-dump-args',
 }
 
 export enum Output {
+  Key = 'key',
+  ManifestKey = 'manifest-key',
+  SizeBytes = 'size-bytes',
+  Sha256 = 'sha256',
   ServerVersion = 'server-version',
   PgDumpVersion = 'pg-dump-version',
   DurationSeconds = 'duration-seconds',
+  TableCount = 'table-count',
+  RowCount = 'row-count',
 }
 
 export const DEFAULT_APT_MIRROR = 'https://apt.postgresql.org/pub/repos/apt';
@@ -19,3 +38,7 @@ export const CLIENT_TOOL_NAME = 'postgresql-client';
 
 /** The client programs the action needs; a client counts as found only when all of them are there. */
 export const CLIENT_PROGRAMS = ['pg_dump', 'pg_restore', 'psql'] as const;
+
+/** Written into every manifest; kept equal to package.json's version by a test. */
+export const TOOL_NAME = 'postgres-backup-action';
+export const TOOL_VERSION = '0.2.0';

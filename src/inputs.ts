@@ -1,23 +1,87 @@
 import { userInfo } from 'node:os';
 import * as core from '@actions/core';
+import { AgeError, parseRecipient, type Recipient } from './age/index.js';
+import { checkCompressionSyntax } from './backup/compression.js';
+import { parseDumpArgs } from './backup/dump-args.js';
+import type { RowCountMode } from './backup/manifest.js';
 import { DEFAULT_APT_MIRROR, Input } from './constants.js';
 import { InputError } from './errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
+import type { S3Settings } from './storage/s3-client.js';
+
+export const MODES = ['backup'] as const;
+export type Mode = (typeof MODES)[number];
+/** Modes of the contract that later releases add. */
+const PLANNED_MODES = ['restore', 'drill', 'prune'];
+
+/** How the backup is encrypted: to age public keys (the default), with a passphrase, or explicitly not at all. */
+export type EncryptionSettings =
+  | {
+      readonly type: 'age';
+      readonly recipients: readonly Recipient[];
+      readonly recipientKeys: readonly string[];
+    }
+  | { readonly type: 'passphrase'; readonly passphrase: string }
+  | { readonly type: 'none' };
 
 /** Every input of the action, read and checked once, before any work starts. */
 export interface Inputs {
+  readonly mode: Mode;
   readonly database: ConnectionTarget;
+  readonly storage: S3Settings;
+  readonly encryption: EncryptionSettings;
   readonly pgVersion: RequestedVersion;
   readonly pgAptMirror: string;
+  /** The `compression` input, syntax-checked; resolved against the client's major once it is known. */
+  readonly compression: string;
+  readonly rowCounts: RowCountMode;
+  readonly pgDumpArgs: readonly string[];
 }
 
 export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
+  // Secrets are masked first, so that no later error can print them.
+  const secretAccessKey = secretInput(Input.SecretAccessKey);
+  const passphrase = secretInput(Input.Passphrase);
+  const mode = readMode();
+  const database = readDatabaseUrl(env);
+  const compression = core.getInput(Input.Compression) || 'auto';
+  checkCompressionSyntax(compression);
   return {
-    database: readDatabaseUrl(env),
+    mode,
+    database,
+    storage: readStorage(secretAccessKey),
+    encryption: readEncryption(passphrase),
     pgVersion: readPgVersion(),
     pgAptMirror: readAptMirror(),
+    compression,
+    rowCounts: readChoice(Input.RowCounts, ['exact', 'estimate', 'off'] as const, 'exact'),
+    pgDumpArgs: parseDumpArgs(core.getInput(Input.PgDumpArgs)),
   };
+}
+
+function secretInput(name: Input): string {
+  const value = core.getInput(name);
+  if (value) core.setSecret(value);
+  return value;
+}
+
+function readMode(): Mode {
+  const mode = (core.getInput(Input.Mode) || 'backup').trim().toLowerCase();
+  if ((MODES as readonly string[]).includes(mode)) return mode as Mode;
+  if (PLANNED_MODES.includes(mode)) {
+    throw new InputError(
+      Input.Mode,
+      `'${mode}' is not available in this release yet; this release runs backup.`,
+    );
+  }
+  throw new InputError(Input.Mode, `'${mode}' is not a mode: use backup, restore, drill or prune.`);
+}
+
+function readChoice<T extends string>(name: Input, choices: readonly T[], fallback: T): T {
+  const value = (core.getInput(name) || fallback).trim().toLowerCase();
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new InputError(name, `'${value}' is not one of ${choices.join(', ')}.`);
 }
 
 function readDatabaseUrl(env: NodeJS.ProcessEnv): ConnectionTarget {
@@ -61,6 +125,119 @@ function maskLikelyPassword(raw: string): void {
   } catch {
     // Malformed percent-encoding: the raw form is masked already.
   }
+}
+
+function readStorage(secretAccessKey: string): S3Settings {
+  const bucket = core.getInput(Input.Bucket).trim();
+  if (!bucket) {
+    throw new InputError(
+      Input.Bucket,
+      'is required: the name of the S3 or R2 bucket that receives the backups.',
+    );
+  }
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{1,254}$/.test(bucket)) {
+    throw new InputError(
+      Input.Bucket,
+      `'${bucket}' is not a bucket name: give the name only (letters, digits, '.', '-', '_'), not a URL or a path.`,
+    );
+  }
+  const prefix = (core.getInput(Input.Prefix) || 'postgres').trim();
+  if (prefix.includes('..') || /[\\\0]/.test(prefix)) {
+    throw new InputError(Input.Prefix, `'${prefix}' is not a usable key prefix.`);
+  }
+  const endpoint = readEndpoint();
+  const region = core.getInput(Input.Region).trim() || (endpoint ? 'auto' : 'us-east-1');
+  const forcePathStyle = readBoolean(Input.ForcePathStyle, endpoint !== undefined);
+  const accessKeyId = core.getInput(Input.AccessKeyId).trim();
+  if (accessKeyId && !secretAccessKey) {
+    throw new InputError(
+      Input.SecretAccessKey,
+      'is empty while access-key-id is set: give both, or neither.',
+    );
+  }
+  if (secretAccessKey && !accessKeyId) {
+    throw new InputError(
+      Input.AccessKeyId,
+      'is empty while secret-access-key is set: give both, or neither.',
+    );
+  }
+  return {
+    bucket,
+    prefix,
+    endpoint,
+    region,
+    forcePathStyle,
+    credentials: accessKeyId ? { accessKeyId, secretAccessKey } : undefined,
+  };
+}
+
+function readEndpoint(): string | undefined {
+  const raw = core.getInput(Input.Endpoint).trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(
+      Input.Endpoint,
+      `'${raw}' is not a URL: give the S3 API endpoint, e.g. https://<account-id>.r2.cloudflarestorage.com.`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(Input.Endpoint, `'${raw}' must be an http:// or https:// URL.`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readBoolean(name: Input, fallback: boolean): boolean {
+  const raw = core.getInput(name).trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new InputError(name, `'${raw}' is not a boolean: use true or false.`);
+}
+
+/** `none` in age-recipients turns encryption off explicitly. */
+const ENCRYPTION_OFF = 'none';
+
+function readEncryption(passphrase: string): EncryptionSettings {
+  const keys = core
+    .getInput(Input.AgeRecipients)
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  if (keys.length === 1 && keys[0]!.toLowerCase() === ENCRYPTION_OFF) {
+    if (passphrase) {
+      throw new InputError(
+        Input.AgeRecipients,
+        'is none (no encryption) while a passphrase is set: choose one.',
+      );
+    }
+    return { type: 'none' };
+  }
+  if (keys.length && passphrase) {
+    throw new InputError(
+      Input.Passphrase,
+      'is set together with age-recipients: use public-key recipients (recommended: the backup job then holds no secret) or a passphrase, not both.',
+    );
+  }
+  if (passphrase) return { type: 'passphrase', passphrase };
+  if (!keys.length) {
+    throw new InputError(
+      Input.AgeRecipients,
+      'is empty and no passphrase is set: give one or more age public keys (age1…, from `age-keygen`), ' +
+        'or set age-recipients: none to store backups unencrypted.',
+    );
+  }
+  const recipients = keys.map((key) => {
+    try {
+      return parseRecipient(key);
+    } catch (error) {
+      if (error instanceof AgeError) throw new InputError(Input.AgeRecipients, `${error.message}.`);
+      throw error;
+    }
+  });
+  return { type: 'age', recipients, recipientKeys: keys };
 }
 
 function readPgVersion(): RequestedVersion {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActionResult, parseOutputFile, runAction } from './support/action-run.js';
 import { startAptMirror, type AptMirror } from './support/apt-mirror.js';
+import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
 import { seedToolCache } from './support/client-wrappers.js';
 import { closedLoopbackPort } from './support/network.js';
@@ -18,9 +19,11 @@ describe('the action, run as the runner runs it', () => {
   let mirror: AptMirror;
   let scratch: string;
   let runnerEnv: Record<string, string>;
+  let bucket: TestBucket;
+  const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
   beforeAll(async () => {
-    [server, mirror] = await Promise.all([startPostgres(17), startAptMirror()]);
+    [server, mirror, bucket] = await Promise.all([startPostgres(17), startAptMirror(), createTestBucket()]);
     scratch = await mkdtemp(join(tmpdir(), 'action-test-'));
     runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
     await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
@@ -39,8 +42,16 @@ describe('the action, run as the runner runs it', () => {
   }
 
   it('puts the client matching the server on PATH and sets its outputs', async () => {
-    const result = await runAction({ 'database-url': server.url(), 'pg-apt-mirror': mirror.url }, runnerEnv);
-    expect(result.failed).toBe(false);
+    const result = await runAction(
+      {
+        'database-url': server.url(),
+        'pg-apt-mirror': mirror.url,
+        'age-recipients': recipient,
+        ...bucket.inputs,
+      },
+      runnerEnv,
+    );
+    expect(result.failed, result.stdout).toBe(false);
     expect(result.outputs['server-version']).toBe(server.version);
     expect(result.outputs['pg-dump-version']).toMatch(/^17\.\d+$/);
     expect(Number(result.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
@@ -56,10 +67,10 @@ describe('the action, run as the runner runs it', () => {
 
   it('reads DATABASE_URL when database-url is not given', async () => {
     const result = await runAction(
-      { 'pg-apt-mirror': mirror.url },
+      { 'pg-apt-mirror': mirror.url, 'age-recipients': recipient, ...bucket.inputs },
       { ...runnerEnv, DATABASE_URL: server.url() },
     );
-    expect(result.failed).toBe(false);
+    expect(result.failed, result.stdout).toBe(false);
     expect(result.outputs['server-version']).toBe(server.version);
     expectNoPassword(result);
   });
@@ -111,17 +122,86 @@ describe('the action, run as the runner runs it', () => {
       () => ({ 'database-url': server.url(), 'pg-apt-mirror': 'ftp://mirror.example/apt' }),
       /^::error::Input 'pg-apt-mirror': 'ftp:\/\/mirror\.example\/apt' must be an http:\/\/ or https:\/\/ URL/m,
     ],
+    [
+      'no bucket',
+      () => ({ 'database-url': server.url(), bucket: '' }),
+      /^::error::Input 'bucket': is required/m,
+    ],
+    [
+      'a bucket URL instead of a name',
+      () => ({ 'database-url': server.url(), bucket: 's3://my-bucket/backups' }),
+      /^::error::Input 'bucket': 's3:\/\/my-bucket\/backups' is not a bucket name/m,
+    ],
+    [
+      'an endpoint that is not a URL',
+      () => ({ 'database-url': server.url(), endpoint: 'r2.example.com' }),
+      /^::error::Input 'endpoint': 'r2\.example\.com' is not a URL/m,
+    ],
+    [
+      'a truncated age recipient',
+      () => ({ 'database-url': server.url(), 'age-recipients': recipient.slice(0, -3) }),
+      /^::error::Input 'age-recipients': .*checksum/m,
+    ],
+    [
+      'an age secret key where a public key belongs',
+      () => ({
+        'database-url': server.url(),
+        'age-recipients': 'AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX',
+      }),
+      /^::error::Input 'age-recipients': this is an age secret key \(AGE-SECRET-KEY-1…\): give its public key/m,
+    ],
+    [
+      'no recipient and no passphrase',
+      () => ({ 'database-url': server.url(), 'age-recipients': '' }),
+      /^::error::Input 'age-recipients': is empty and no passphrase is set/m,
+    ],
+    [
+      'both recipients and a passphrase',
+      () => ({ 'database-url': server.url(), passphrase: 'pass phrase words here' }),
+      /^::error::Input 'passphrase': is set together with age-recipients/m,
+    ],
+    [
+      'an unknown mode',
+      () => ({ 'database-url': server.url(), mode: 'snapshot' }),
+      /^::error::Input 'mode': 'snapshot' is not a mode: use backup, restore, drill or prune/m,
+    ],
+    [
+      'a bad compression',
+      () => ({ 'database-url': server.url(), compression: 'brotli:5' }),
+      /^::error::Input 'compression': 'brotli:5' is not a valid compression/m,
+    ],
+    [
+      'a forbidden pg-dump-args',
+      () => ({ 'database-url': server.url(), 'pg-dump-args': '--file=/tmp/out.dump' }),
+      /^::error::Input 'pg-dump-args': '--file=\/tmp\/out\.dump' is not allowed/m,
+    ],
+    [
+      'a bad row-counts',
+      () => ({ 'database-url': server.url(), 'row-counts': 'some' }),
+      /^::error::Input 'row-counts': 'some' is not one of exact, estimate, off/m,
+    ],
+    [
+      'an access key without its secret',
+      () => ({ 'database-url': server.url(), 'secret-access-key': '' }),
+      /^::error::Input 'secret-access-key': is empty while access-key-id is set/m,
+    ],
   ];
 
   it.each(badInputs)(
     'fails %s with an error naming the input, and no password',
     async (_name, inputs, expected) => {
-      const result = await runAction({ 'pg-apt-mirror': mirror.url, ...(await inputs()) }, runnerEnv);
+      const keysBefore = await bucket.keys();
+      const result = await runAction(
+        { 'pg-apt-mirror': mirror.url, 'age-recipients': recipient, ...bucket.inputs, ...(await inputs()) },
+        runnerEnv,
+      );
       expect(result.failed).toBe(true);
       expect(result.stdout).toMatch(expected);
       expect(result.outputs['pg-dump-version']).toBeUndefined();
+      expect(await bucket.keys()).toEqual(keysBefore);
       expectNoPassword(result);
       expectNoPassword(result, 'not-the-password-42');
+      expectNoPassword(result, bucket.secretAccessKey);
     },
   );
 
@@ -132,6 +212,10 @@ describe('the action, run as the runner runs it', () => {
       'INPUT_DATABASE-URL': server.url(),
       'INPUT_PG-APT-MIRROR': mirror.url,
       'INPUT_PG-VERSION': 'auto',
+      'INPUT_AGE-RECIPIENTS': recipient,
+      ...Object.fromEntries(
+        Object.entries(bucket.inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
+      ),
     };
     const dir = await mkdtemp(join(tmpdir(), 'dist-run-'));
     try {

@@ -1,10 +1,29 @@
 /**
  * Vitest global setup: downloads and builds the test bed once, before test files run in parallel, so they never
- * race on downloads. Everything lands in `.cache/`, so later runs find it there without the network.
+ * race on downloads. Everything lands in `.cache/`, so later runs find it there without the network. It also
+ * installs the Debian packages the tests run (Ceph, age) when they are missing, and starts the one S3 server the
+ * whole run shares: test files reach it with `s3FromSetup()` from `s3-inject.ts`.
  */
+import type { TestProject } from 'vitest/node';
+
 import { mirrorDebianPackages } from './apt-mirror.js';
 import { ensureWrappedClient } from './client-wrappers.js';
+import { S3_SERVER_COMMANDS, startS3, type TestS3 } from './s3-server.js';
+import { ensureSystemPackages } from './system-packages.js';
 
-export default async function setup(): Promise<void> {
-  await Promise.all([mirrorDebianPackages(), ensureWrappedClient(17), ensureWrappedClient(18)]);
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const [s3] = await Promise.all([
+    installPackagesAndStartS3(),
+    mirrorDebianPackages(),
+    ensureWrappedClient(17),
+    ensureWrappedClient(18),
+  ]);
+  const { endpoint, region, accessKeyId, secretAccessKey } = s3;
+  project.provide('s3', { endpoint, region, accessKeyId, secretAccessKey });
+  return () => s3.stop();
+}
+
+async function installPackagesAndStartS3(): Promise<TestS3> {
+  await ensureSystemPackages([...S3_SERVER_COMMANDS, { command: 'age', pkg: 'age' }]);
+  return startS3();
 }

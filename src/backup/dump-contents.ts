@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { describeExit, startChild } from './child-process.js';
+
+/** What a custom-format dump holds, read from its table of contents. */
+export interface DumpContents {
+  /** pg_class OIDs of the tables whose rows are in the dump (its TABLE DATA entries). */
+  readonly tableOids: readonly number[];
+  /** Whether the dump holds large objects (BLOBS / LARGE OBJECTS entries). */
+  readonly hasLargeObjects: boolean;
+}
+
+/** Stop feeding pg_restore after this much: a table of contents is never this large, and memory stays flat. */
+const MAX_TEE_BYTES = 64 * 1024 * 1024;
+
+/** Parses `pg_restore --list` output: `3255; 0 16393 TABLE DATA public orders owner`. */
+export function parseTocList(listing: string): DumpContents {
+  const tableOids: number[] = [];
+  let hasLargeObjects = false;
+  for (const line of listing.split('\n')) {
+    const match = /^\d+;\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const description = match[3]!;
+    if (description.startsWith('TABLE DATA ')) tableOids.push(Number(match[2]));
+    else if (/^(BLOBS|LARGE OBJECTS|BLOB DATA)\b/.test(description)) hasLargeObjects = true;
+  }
+  return { tableOids, hasLargeObjects };
+}
+
+/**
+ * Reads the table of contents of the dump as it streams past: the head of the stream is fed to
+ * `pg_restore --list`, which needs only the header and TOC (written before any data) and exits. The dump itself
+ * passes through untouched and unslowed: pg_restore is fed without waiting for it.
+ */
+export class DumpContentsReader {
+  readonly contents: Promise<DumpContents>;
+  private readonly child;
+  private open = true;
+  private fed = 0;
+
+  constructor(binDir: string) {
+    this.child = startChild(join(binDir, 'pg_restore'), ['--list'], { PATH: process.env.PATH ?? '' }, 'pipe');
+    const stdin = this.child.process.stdin!;
+    stdin.on('error', () => undefined); // EPIPE once pg_restore has read what it needs
+    let listing = '';
+    this.child.process.stdout.setEncoding('utf8');
+    this.child.process.stdout.on('data', (text: string) => (listing += text));
+    this.contents = this.child.exit.then((exit) => {
+      this.open = false;
+      if (exit.code !== 0) {
+        throw new Error(
+          `the dump's table of contents could not be read: ${describeExit('pg_restore --list', exit)}`,
+        );
+      }
+      return parseTocList(listing);
+    });
+    this.contents.catch(() => undefined);
+  }
+
+  /** A pass-through stream that shows the dump to pg_restore on its way. */
+  tap(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        this.feed(chunk);
+        callback(null, chunk);
+      },
+      flush: (callback) => {
+        this.close();
+        callback();
+      },
+      destroy: (error, callback) => {
+        // Streams are also destroyed after a normal end (autoDestroy): only a failure stops pg_restore.
+        if (error) this.stop();
+        callback(error);
+      },
+    });
+  }
+
+  /** Ends pg_restore if it is still running (after a failure). */
+  stop(): void {
+    this.close();
+    this.child.stop();
+  }
+
+  private feed(chunk: Buffer): void {
+    if (!this.open) return;
+    this.fed += chunk.length;
+    this.child.process.stdin!.write(chunk);
+    if (this.fed >= MAX_TEE_BYTES) this.close();
+  }
+
+  private close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.child.process.stdin!.end();
+  }
+}

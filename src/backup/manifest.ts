@@ -1,0 +1,46 @@
+/** The manifest (format 1, CONTRACT.md): written last, it is what makes a stored object a backup. */
+
+export const MANIFEST_FORMAT = 1;
+
+export interface TableRowCount {
+  readonly schema: string;
+  readonly table: string;
+  /** Rows in the dump; null when the table's data is not in the dump (`excluded`) or unknown (estimate). */
+  readonly rows: number | null;
+  /** True when pg-dump-args left this table's data out of the dump. */
+  readonly excluded?: boolean;
+}
+
+export type RowCountMode = 'exact' | 'estimate' | 'off';
+
+export type Encryption =
+  | { readonly type: 'age'; readonly recipients: readonly string[] }
+  | { readonly type: 'passphrase' }
+  | { readonly type: 'none' };
+
+export interface Manifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly createdAt: string;
+  readonly database: string;
+  readonly server: { readonly version: string; readonly versionNum: number };
+  readonly client: { readonly pgDump: string };
+  readonly dump: {
+    readonly format: 'custom';
+    readonly compression: string;
+    readonly args: readonly string[];
+    /** Whether pg_dump and the row counts shared one exported snapshot, and why not when they did not. */
+    readonly snapshot: { readonly shared: boolean; readonly reason?: string };
+    /** Bytes pg_dump wrote, before encryption. */
+    readonly dumpBytes: number;
+  };
+  readonly encryption: Encryption;
+  readonly object: { readonly key: string; readonly sizeBytes: number; readonly sha256: string };
+  readonly durationSeconds: number;
+  readonly rowCounts: {
+    readonly mode: RowCountMode;
+    readonly tables: readonly TableRowCount[];
+    /** Large objects in the dump (exact mode), which live outside any table. */
+    readonly largeObjects?: number;
+  };
+}

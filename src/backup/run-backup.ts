@@ -1,0 +1,300 @@
+import { join } from 'node:path';
+import { PassThrough, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import * as core from '@actions/core';
+import { createEncryptStream } from '../age/index.js';
+import { TOOL_NAME, TOOL_VERSION } from '../constants.js';
+import type { EncryptionSettings, Inputs } from '../inputs.js';
+import type { PgClient } from '../installer/pg-client.js';
+import { libpqInvocation } from '../postgres/libpq-env.js';
+import type { ServerVersion } from '../postgres/server-version.js';
+import { reserveBackupKeys } from '../storage/key-reservation.js';
+import type { BackupKeys } from '../storage/object-layout.js';
+import { chooseQueueSize, choosePartSize } from '../storage/part-size.js';
+import { explainS3Error } from '../storage/s3-errors.js';
+import { abortPendingUploads, deleteObject, storedSize, uploadStream } from '../storage/streaming-upload.js';
+import { describeExit, startChild } from './child-process.js';
+import { DumpContentsReader } from './dump-contents.js';
+import type { Encryption, Manifest } from './manifest.js';
+import { formatBytes } from './format.js';
+import { startProgressLog } from './progress.js';
+import { type RowCounts, type SnapshotSession, withSnapshotSession } from './snapshot-session.js';
+import { CountingStream, gateOnSuccess, MeasuringStream } from './stream-stages.js';
+
+/**
+ * A custom-format archive of an empty database is 841 bytes from pg_dump 17 (1,060 from 15): header, version
+ * strings and table of contents. Anything smaller cannot be a dump, whatever pg_dump's exit code says.
+ */
+export const MIN_DUMP_BYTES = 512;
+
+const DEFAULT_STALL_TIMEOUT_SECONDS = 120;
+
+export interface BackupResult {
+  readonly keys: BackupKeys;
+  readonly manifest: Manifest;
+}
+
+export interface BackupContext {
+  readonly inputs: Inputs;
+  readonly s3: S3Client;
+  readonly server: ServerVersion;
+  readonly client: PgClient;
+  /** The resolved `--compress` value for this client. */
+  readonly compression: string;
+}
+
+/**
+ * Dumps the database in one consistent snapshot, streams it through encryption and SHA-256 into a multipart
+ * upload, confirms the stored size, and only then writes the manifest that makes it a backup. On any failure
+ * the upload is aborted, a completed object is deleted, and no manifest is written.
+ */
+export async function runBackup(context: BackupContext): Promise<BackupResult> {
+  const started = performance.now();
+  const { inputs } = context;
+  const { keys, createdAt } = await reserveBackupKeys(
+    context.s3,
+    inputs.storage,
+    inputs.database.database,
+    inputs.encryption.type !== 'none',
+  );
+  try {
+    return await backupInto(context, keys, createdAt, started);
+  } catch (error) {
+    // The placeholder, or a completed object, without its manifest: never left behind.
+    await deleteObject(context.s3, inputs.storage.bucket, keys.object).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function backupInto(
+  context: BackupContext,
+  keys: BackupKeys,
+  createdAt: Date,
+  started: number,
+): Promise<BackupResult> {
+  const { inputs } = context;
+  return withSnapshotSession(inputs.database, async (session) => {
+    if (session.unsharedReason) {
+      core.warning(
+        `Row counts are taken in a snapshot of their own, not pg_dump's: ${session.unsharedReason}.`,
+      );
+    }
+    let snapshotId = session.snapshotId;
+    let unsharedReason = session.unsharedReason;
+    let attempt: DumpOutcome;
+    try {
+      attempt = await dumpAndUpload(context, session, keys, snapshotId);
+    } catch (error) {
+      if (!snapshotId || !(error instanceof SnapshotImportError)) throw error;
+      // A transaction pooler hands pg_dump another server session, where the snapshot does not exist.
+      unsharedReason = `pg_dump could not import the exported snapshot (${error.message}); a transaction pooler between the runner and the server does this`;
+      core.warning(
+        `Retrying without a shared snapshot: ${unsharedReason}. Use a direct (session) connection for counts that match the dump exactly.`,
+      );
+      snapshotId = undefined;
+      attempt = await dumpAndUpload(context, session, keys, undefined);
+    }
+    await session.close();
+
+    const manifest: Manifest = {
+      format: 1,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      createdAt: createdAt.toISOString(),
+      database: inputs.database.database,
+      server: { version: context.server.version, versionNum: context.server.versionNum },
+      client: { pgDump: context.client.version },
+      dump: {
+        format: 'custom',
+        compression: context.compression,
+        args: [...inputs.pgDumpArgs],
+        snapshot: snapshotId ? { shared: true } : { shared: false, reason: unsharedReason ?? 'unknown' },
+        dumpBytes: attempt.dumpBytes,
+      },
+      encryption: manifestEncryption(inputs.encryption),
+      object: { key: keys.object, sizeBytes: attempt.sizeBytes, sha256: attempt.sha256 },
+      durationSeconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+      rowCounts: {
+        mode: inputs.rowCounts,
+        tables: attempt.counts.tables,
+        ...(attempt.counts.largeObjects === undefined ? {} : { largeObjects: attempt.counts.largeObjects }),
+      },
+    };
+    await writeManifest(context, keys, manifest);
+    return { keys, manifest };
+  });
+}
+
+interface DumpOutcome {
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly dumpBytes: number;
+  readonly counts: RowCounts;
+}
+
+/** pg_dump failed to import the exported snapshot: worth one retry without it. */
+class SnapshotImportError extends Error {}
+
+async function dumpAndUpload(
+  context: BackupContext,
+  session: SnapshotSession,
+  keys: BackupKeys,
+  snapshotId: string | undefined,
+): Promise<DumpOutcome> {
+  const { inputs, s3 } = context;
+  const { bucket } = inputs.storage;
+  const invocation = libpqInvocation(inputs.database);
+  const args = [
+    '--format=custom',
+    `--compress=${context.compression}`,
+    ...(snapshotId ? [`--snapshot=${snapshotId}`] : []),
+    '--no-password',
+    ...invocation.args,
+    ...inputs.pgDumpArgs,
+  ];
+  core.info(`pg_dump ${args.join(' ')}`);
+  const dump = startChild(join(context.client.binDir, 'pg_dump'), args, invocation.env);
+  const verdict = dump.exit.then((exit) => {
+    if (exit.code === 0) return;
+    const message = describeExit('pg_dump', exit);
+    if (
+      snapshotId &&
+      /invalid snapshot identifier|could not import|SET TRANSACTION SNAPSHOT/i.test(exit.stderr)
+    ) {
+      throw new SnapshotImportError(message);
+    }
+    throw new Error(message);
+  });
+  verdict.catch(() => undefined);
+
+  const reader = new DumpContentsReader(context.client.binDir);
+  const plain = new CountingStream();
+  const stored = new MeasuringStream();
+  const partSize = choosePartSize(session.databaseBytes);
+  const queueSize = chooseQueueSize(partSize);
+  core.info(
+    `Database size ${formatBytes(session.databaseBytes)}; uploading to s3://${bucket}/${keys.object} in parts of ` +
+      `${formatBytes(partSize)}, ${queueSize} at a time`,
+  );
+  const progress = startProgressLog(() => ({ dumped: plain.bytes, stored: stored.bytes }));
+
+  let firstError: unknown;
+  const remember = (error: unknown) => {
+    firstError ??= error;
+    dump.stop();
+    reader.stop();
+  };
+  const flowing = pipeline(
+    dump.process.stdout,
+    gateOnSuccess(verdict),
+    reader.tap(),
+    plain,
+    encryptionStage(inputs.encryption),
+    stored,
+  ).catch((error: unknown) => {
+    remember(error);
+    throw error;
+  });
+  const uploading = uploadStream({
+    client: s3,
+    bucket,
+    key: keys.object,
+    body: stored,
+    partSize,
+    queueSize,
+    contentType: 'application/octet-stream',
+    stallTimeoutMs: stallTimeoutSeconds() * 1000,
+    producedBytes: () => stored.bytes,
+  }).catch((error: unknown) => {
+    remember(new Error(explainS3Error(error, inputs.storage, `upload ${keys.object}`)));
+    throw error;
+  });
+  const counting = reader.contents
+    .then(async (contents) => ({ contents, counts: await session.countRows(contents, inputs.rowCounts) }))
+    .catch((error: unknown) => {
+      remember(error);
+      throw error;
+    });
+
+  try {
+    const [, , { contents, counts }] = await Promise.all([flowing, uploading, counting]);
+    core.info(
+      `The dump holds ${contents.tableOids.length} tables' data${contents.hasLargeObjects ? ' and large objects' : ''}`,
+    );
+    await verdict;
+    if (plain.bytes < MIN_DUMP_BYTES) {
+      throw new Error(
+        `pg_dump produced ${plain.bytes} bytes, less than a dump of an empty database: it is not a usable backup.`,
+      );
+    }
+    const size = await storedSize(s3, bucket, keys.object);
+    if (size !== stored.bytes) {
+      throw new Error(
+        `the bucket reports ${size ?? 'no'} bytes for ${keys.object}, but ${stored.bytes} were sent.`,
+      );
+    }
+    core.info(
+      `Stored ${formatBytes(stored.bytes)} (dump ${formatBytes(plain.bytes)}), SHA-256 ${stored.sha256()}`,
+    );
+    return { sizeBytes: stored.bytes, sha256: stored.sha256(), dumpBytes: plain.bytes, counts };
+  } catch (error) {
+    remember(error);
+    await Promise.allSettled([flowing, uploading, counting, dump.exit]);
+    await abortPendingUploads(s3, bucket, keys.object);
+    // pg_dump's own failure explains the rest (a broken pipe downstream, an aborted upload).
+    const dumpFailure = await verdict.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    throw dumpFailure instanceof SnapshotImportError ? dumpFailure : (dumpFailure ?? firstError);
+  } finally {
+    progress.stop();
+  }
+}
+
+function encryptionStage(encryption: EncryptionSettings): Transform {
+  switch (encryption.type) {
+    case 'age':
+      return createEncryptStream({ recipients: encryption.recipients });
+    case 'passphrase':
+      return createEncryptStream({ passphrase: encryption.passphrase });
+    case 'none':
+      return new PassThrough();
+  }
+}
+
+function manifestEncryption(encryption: EncryptionSettings): Encryption {
+  switch (encryption.type) {
+    case 'age':
+      return { type: 'age', recipients: [...encryption.recipientKeys] };
+    case 'passphrase':
+      return { type: 'passphrase' };
+    case 'none':
+      return { type: 'none' };
+  }
+}
+
+async function writeManifest(context: BackupContext, keys: BackupKeys, manifest: Manifest): Promise<void> {
+  const { s3, inputs } = context;
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: inputs.storage.bucket,
+        Key: keys.manifest,
+        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        ContentType: 'application/json',
+      }),
+    );
+  } catch (error) {
+    // Without its manifest the object is not a backup: runBackup removes it.
+    throw new Error(
+      `the manifest could not be written, so the backup was removed: ${explainS3Error(error, inputs.storage, `write ${keys.manifest}`)}`,
+      { cause: error },
+    );
+  }
+}
+
+function stallTimeoutSeconds(): number {
+  const configured = Number(process.env.POSTGRES_BACKUP_STALL_TIMEOUT_SECONDS);
+  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_STALL_TIMEOUT_SECONDS;
+}

@@ -1,0 +1,62 @@
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { backupKeys, type BackupKeys } from './object-layout.js';
+import type { S3Settings } from './s3-client.js';
+import { explainS3Error } from './s3-errors.js';
+
+const MAX_ATTEMPTS = 10;
+
+export interface Reservation {
+  readonly keys: BackupKeys;
+  readonly createdAt: Date;
+}
+
+/**
+ * Claims this run's keys before any byte is dumped, so that a backup is never overwritten: an existing backup
+ * of the same second is skipped, and a 0-byte placeholder is created at the object key with `If-None-Match: *`,
+ * which a second run started in the same second cannot also create. The loser moves to the next second.
+ * The placeholder has no manifest, so until the upload replaces it, it is an interrupted run, never `latest`.
+ */
+export async function reserveBackupKeys(
+  s3: S3Client,
+  settings: S3Settings,
+  database: string,
+  encrypted: boolean,
+): Promise<Reservation> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const createdAt = new Date();
+    const keys = backupKeys(settings.prefix, database, createdAt, encrypted);
+    if (!(await exists(s3, settings, keys.manifest)) && !(await exists(s3, settings, keys.object))) {
+      try {
+        await s3.send(
+          new PutObjectCommand({ Bucket: settings.bucket, Key: keys.object, Body: '', IfNoneMatch: '*' }),
+        );
+        return { keys, createdAt };
+      } catch (error) {
+        if (!isConditionFailure(error)) {
+          throw new Error(explainS3Error(error, settings, `create ${keys.object}`), { cause: error });
+        }
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+  }
+  throw new Error(`no free backup key under ${settings.prefix}/${database}/ after ${MAX_ATTEMPTS} seconds.`);
+}
+
+async function exists(s3: S3Client, settings: S3Settings, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw new Error(explainS3Error(error, settings, `check ${key}`), { cause: error });
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 412 || status === 409;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}

@@ -1,0 +1,40 @@
+/**
+ * Where backups live in the bucket (CONTRACT.md):
+ *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.dump.age       (".dump" when encryption is off)
+ *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.manifest.json  written last
+ */
+
+export const MANIFEST_SUFFIX = '.manifest.json';
+
+export function databaseFolder(prefix: string, database: string): string {
+  return `${joinPrefix(prefix)}${database}/`;
+}
+
+/** `2026-11-21T03:15:00.123Z` → `2026-11-21T03-15-00Z`. */
+export function timestampName(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
+}
+
+export interface BackupKeys {
+  readonly object: string;
+  readonly manifest: string;
+}
+
+export function backupKeys(
+  prefix: string,
+  database: string,
+  createdAt: Date,
+  encrypted: boolean,
+): BackupKeys {
+  const base = `${databaseFolder(prefix, database)}${timestampName(createdAt)}`;
+  return { object: `${base}${encrypted ? '.dump.age' : '.dump'}`, manifest: `${base}${MANIFEST_SUFFIX}` };
+}
+
+/** The prefix with exactly one trailing slash, or '' for the bucket root. */
+export function joinPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+  return trimmed ? `${trimmed}/` : '';
+}

@@ -1,0 +1,30 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Settings {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** S3-compatible endpoint (R2, MinIO, B2, Wasabi…); undefined for AWS S3. */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  /** From the inputs; undefined means the SDK's default chain (env, OIDC web identity, instance roles). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+}
+
+/**
+ * An S3 client for AWS or an S3-compatible provider. With a custom endpoint the SDK sends and checks checksums
+ * only when an operation requires them: since 2025 its defaults add CRC32 trailers to every upload, which R2, B2,
+ * Wasabi and Ceph reject (a streamed body then has no Content-Length: 411 MissingContentLength).
+ */
+export function createS3Client(settings: S3Settings): S3Client {
+  const custom = settings.endpoint !== undefined;
+  return new S3Client({
+    region: settings.region,
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: settings.credentials,
+    requestChecksumCalculation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    maxAttempts: 5,
+  });
+}

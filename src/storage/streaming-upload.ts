@@ -1,0 +1,107 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+
+export interface StreamingUploadOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+  readonly body: Readable;
+  readonly partSize: number;
+  readonly queueSize: number;
+  readonly contentType: string;
+  /**
+   * Fails the upload when bytes wait to be sent but no part has completed for this long: a network that stalls
+   * with no bytes would otherwise hang the job until its timeout.
+   */
+  readonly stallTimeoutMs: number;
+  /** Bytes that have entered the body so far, to tell a stalled network from a slow producer. */
+  readonly producedBytes: () => number;
+}
+
+export class UploadStalledError extends Error {
+  constructor(seconds: number) {
+    super(
+      `the upload stalled: no part reached the bucket for ${seconds} s while data was waiting. ` +
+        'The network to the S3 endpoint stopped moving bytes.',
+    );
+    this.name = 'UploadStalledError';
+  }
+}
+
+/**
+ * Streams `body` into a multipart upload with bounded memory (parts of `partSize`, `queueSize` in flight), and
+ * makes sure a failed upload leaves nothing behind: the SDK aborts its multipart upload, and any upload of this key
+ * still pending afterwards is aborted too (an abort races with in-flight parts).
+ */
+export async function uploadStream(options: StreamingUploadOptions): Promise<void> {
+  const { client, bucket, key } = options;
+  const upload = new Upload({
+    client,
+    params: { Bucket: bucket, Key: key, Body: options.body, ContentType: options.contentType },
+    partSize: options.partSize,
+    queueSize: options.queueSize,
+    leavePartsOnError: false,
+  });
+  let uploaded = 0;
+  let lastProgress = Date.now();
+  upload.on('httpUploadProgress', (progress) => {
+    if ((progress.loaded ?? 0) > uploaded) {
+      uploaded = progress.loaded ?? 0;
+      lastProgress = Date.now();
+    }
+  });
+  let stalled: UploadStalledError | undefined;
+  const watchdog = setInterval(
+    () => {
+      const waiting = options.producedBytes() > uploaded;
+      if (waiting && Date.now() - lastProgress > options.stallTimeoutMs) {
+        stalled = new UploadStalledError(Math.round(options.stallTimeoutMs / 1000));
+        void upload.abort();
+      } else if (!waiting) {
+        lastProgress = Date.now();
+      }
+    },
+    Math.min(1000, options.stallTimeoutMs / 4),
+  );
+  try {
+    await upload.done();
+  } catch (error) {
+    options.body.destroy();
+    await abortPendingUploads(client, bucket, key);
+    throw stalled ?? error;
+  } finally {
+    clearInterval(watchdog);
+  }
+}
+
+/** Aborts every multipart upload pending under exactly `key`. Best effort: it runs on a failure path. */
+export async function abortPendingUploads(client: S3Client, bucket: string, key: string): Promise<void> {
+  try {
+    const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+    for (const pending of listed.Uploads ?? []) {
+      if (pending.Key !== key || !pending.UploadId) continue;
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: pending.UploadId }),
+      );
+    }
+  } catch {
+    // The SDK already tried to abort; a second failure here must not hide the first error.
+  }
+}
+
+/** The stored object's size, from HeadObject (CompleteMultipartUpload's answer is not enough on every store). */
+export async function storedSize(client: S3Client, bucket: string, key: string): Promise<number | undefined> {
+  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  return head.ContentLength;
+}
+
+export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+}

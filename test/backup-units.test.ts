@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveCompression } from '../src/backup/compression.js';
+import { parseTocList } from '../src/backup/dump-contents.js';
+import { parseDumpArgs } from '../src/backup/dump-args.js';
+import { formatBytes } from '../src/backup/format.js';
+import { TOOL_VERSION } from '../src/constants.js';
+import { parseConnectionUrl } from '../src/postgres/connection-url.js';
+import { libpqInvocation } from '../src/postgres/libpq-env.js';
+import { backupKeys, timestampName } from '../src/storage/object-layout.js';
+import {
+  chooseQueueSize,
+  choosePartSize,
+  GROWTH_ALLOWANCE,
+  MAX_PARTS,
+  MIN_PART_SIZE,
+} from '../src/storage/part-size.js';
+
+describe('compression', () => {
+  it.each([
+    ['auto', 16, 'zstd:3'],
+    ['auto', 15, '6'],
+    ['none', 17, 'none'],
+    ['none', 14, '0'],
+    ['zstd:9', 18, 'zstd:9'],
+    ['zstd:level=5', 17, 'zstd:5'],
+    ['lz4', 16, 'lz4'],
+    ['gzip:4', 15, '4'],
+    ['9', 15, '9'],
+  ])('%s for pg_dump %i is %s', (spec, major, expected) => {
+    expect(resolveCompression(spec, major)).toBe(expected);
+  });
+
+  it.each([
+    ['zstd:3', 15, /zstd needs pg_dump 16 or newer, and this backup uses pg_dump 15/],
+    ['zstd:30', 17, /zstd levels go from 1 to 22/],
+    ['brotli', 17, /use auto, none, a gzip level 0-9, or METHOD\[:LEVEL\]/],
+    ['12', 17, /a plain number is a gzip level from 0 to 9/],
+  ])('refuses %s for pg_dump %i', (spec, major, message) => {
+    expect(() => resolveCompression(spec, major)).toThrow(message);
+    expect(() => resolveCompression(spec, major)).toThrow(/^Input 'compression': /);
+  });
+});
+
+describe('pg-dump-args', () => {
+  it('splits like a shell, keeping quoted patterns whole', () => {
+    expect(parseDumpArgs(`--exclude-table-data=audit_log -T 'public."Big Table"' --no-comments`)).toEqual([
+      '--exclude-table-data=audit_log',
+      '-T',
+      'public."Big Table"',
+      '--no-comments',
+    ]);
+    expect(parseDumpArgs('')).toEqual([]);
+  });
+
+  it.each([
+    ['-f out.dump', /'-f' is not allowed: the dump is streamed to the bucket/],
+    ['--file=/tmp/x', /'--file=\/tmp\/x' is not allowed/],
+    ['-Fp', /'-Fp' is not allowed: the format is always custom/],
+    ['--format=directory', /'--format=directory' is not allowed/],
+    ['-j 4', /'-j' is not allowed: parallel dumps need the directory format/],
+    ['--snapshot=abc', /the action exports the snapshot itself/],
+    ['-h evil.example', /the connection comes from database-url/],
+    ['--dbname=other', /the database comes from database-url/],
+    ['-Z9', /set the compression input instead/],
+    ['otherdb', /'otherdb' is not an option/],
+    ["--exclude-table='unclosed", /unclosed ' quote/],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseDumpArgs(text)).toThrow(message);
+    expect(() => parseDumpArgs(text)).toThrow(/^Input 'pg-dump-args': /);
+  });
+});
+
+describe('part size', () => {
+  it('keeps a stream of 50 times the database size under 10,000 parts', () => {
+    for (const gib of [0, 0.001, 1, 10, 100, 1000]) {
+      const bytes = gib * 1024 ** 3;
+      const part = choosePartSize(bytes);
+      expect(part).toBeGreaterThanOrEqual(MIN_PART_SIZE);
+      expect(part % (1024 * 1024)).toBe(0);
+      expect(Math.ceil((bytes * GROWTH_ALLOWANCE) / part)).toBeLessThanOrEqual(MAX_PARTS);
+    }
+  });
+
+  it('shortens the queue as parts grow, so memory stays near a fixed budget', () => {
+    expect(chooseQueueSize(8 * 1024 * 1024)).toBe(4);
+    expect(chooseQueueSize(64 * 1024 * 1024)).toBe(1);
+    expect(chooseQueueSize(512 * 1024 * 1024)).toBe(1);
+  });
+});
+
+describe('object layout', () => {
+  it('names objects and manifests by UTC second', () => {
+    const at = new Date('2026-11-21T03:15:00.456Z');
+    expect(timestampName(at)).toBe('2026-11-21T03-15-00Z');
+    expect(backupKeys('postgres', 'app', at, true)).toEqual({
+      object: 'postgres/app/2026-11-21T03-15-00Z.dump.age',
+      manifest: 'postgres/app/2026-11-21T03-15-00Z.manifest.json',
+    });
+    expect(backupKeys('/nightly/', 'app', at, false).object).toBe('nightly/app/2026-11-21T03-15-00Z.dump');
+    expect(backupKeys('', 'app', at, false).object).toBe('app/2026-11-21T03-15-00Z.dump');
+  });
+});
+
+describe('libpq invocation', () => {
+  it('puts the connection in PG* variables and nothing secret in argv', () => {
+    const target = parseConnectionUrl(
+      'postgresql://app:s3cr%40t@db.example.com:6543,[::1]:5433/shop?sslmode=require&keepalives_idle=30&application_name=nightly',
+      { user: 'x', socketDir: '/tmp' },
+    );
+    const { env, args } = libpqInvocation(target, { PATH: '/bin', PGHOST: 'leftover', PGSERVICEFILE: '/x' });
+    expect(env).toEqual({
+      PATH: '/bin',
+      PGHOST: 'db.example.com,::1',
+      PGPORT: '6543,5433',
+      PGUSER: 'app',
+      PGDATABASE: 'shop',
+      PGPASSWORD: 's3cr@t',
+      PGSSLMODE: 'require',
+      PGAPPNAME: 'nightly',
+    });
+    expect(args).toEqual([`--dbname=dbname='shop' keepalives_idle='30'`]);
+    expect(args.join(' ')).not.toContain('s3cr');
+  });
+});
+
+describe('table of contents', () => {
+  it('finds the TABLE DATA entries and large objects in pg_restore --list output', () => {
+    const listing = [
+      ';     dbname: app',
+      '214; 1259 16393 TABLE public we ird backup_admin',
+      '3256; 2613 16396 BLOB - 16396 backup_admin',
+      '3255; 0 16393 TABLE DATA public we ird backup_admin',
+      '3259; 0 16400 TABLE DATA public orders backup_admin',
+      '3257; 0 0 BLOBS - BLOBS ',
+    ].join('\n');
+    expect(parseTocList(listing)).toEqual({
+      tableOids: [16393, 16400],
+      hasLargeObjects: true,
+    });
+  });
+});
+
+describe('misc', () => {
+  it('formats sizes', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
+  });
+
+  it('writes the package version into manifests', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(TOOL_VERSION).toBe(pkg.version);
+  });
+});

@@ -1,0 +1,271 @@
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDecryptStream } from '../src/age/index.js';
+import type { Manifest } from '../src/backup/manifest.js';
+import { type ActionResult, parseOutputFile, runAction } from './support/action-run.js';
+import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
+import { createTestBucket, type TestBucket } from './support/bucket.js';
+import { withoutMaskCommands } from './support/capture.js';
+import { seedToolCache } from './support/client-wrappers.js';
+import { countRows, seedDataset, sql } from './support/dataset.js';
+import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+
+const execFileAsync = promisify(execFile);
+
+let scratch: string;
+let mirror: AptMirror;
+let runnerEnv: Record<string, string>;
+let identityFile: string;
+let recipient: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'backup-test-'));
+  mirror = await startAptMirror();
+  runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
+  await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
+  await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 18);
+  identityFile = join(scratch, 'key.txt');
+  await execFileAsync('age-keygen', ['-o', identityFile]);
+  recipient = (await execFileAsync('age-keygen', ['-y', identityFile])).stdout.trim();
+});
+afterAll(async () => {
+  await mirror.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function backupInputs(server: TestPostgres, bucket: TestBucket, extra: Record<string, string> = {}) {
+  return {
+    'database-url': server.url(),
+    'pg-apt-mirror': mirror.url,
+    'age-recipients': recipient,
+    'pg-dump-args': '--exclude-table-data=audit_log',
+    ...bucket.inputs,
+    ...extra,
+  };
+}
+
+/** No secret in anything the action printed or wrote, nor in what it stored. */
+function expectNoSecrets(result: ActionResult, secrets: string[], stored: string[] = []): void {
+  for (const secret of secrets.flatMap((s) => [s, encodeURIComponent(s)])) {
+    expect(withoutMaskCommands(result.stdout)).not.toContain(secret);
+    expect(result.files).not.toContain(secret);
+    for (const text of stored) expect(text).not.toContain(secret);
+  }
+}
+
+/** The libpq environment of the test server, for running the real client programs by hand. */
+function pgEnv(server: TestPostgres): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: server.user,
+    PGPASSWORD: server.password,
+  };
+}
+
+describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major) => {
+  let server: TestPostgres;
+  let bucket: TestBucket;
+
+  beforeAll(async () => {
+    [server, bucket] = await Promise.all([startPostgres(major), createTestBucket()]);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('stores an encrypted dump that the age CLI opens and that restores to the manifest’s exact counts', async () => {
+    const seeded = await seedDataset(server);
+    const result = await runAction(backupInputs(server, bucket), runnerEnv);
+    expect(result.failed, result.stdout).toBe(false);
+
+    const { key, 'manifest-key': manifestKey } = result.outputs;
+    expect(key).toMatch(/^postgres\/app\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.dump\.age$/);
+    expect(manifestKey).toBe(key!.replace(/\.dump\.age$/, '.manifest.json'));
+    expect(await bucket.keys()).toEqual([key, manifestKey]);
+    expect(await bucket.pendingUploads()).toEqual([]);
+
+    const object = await bucket.get(key!);
+    expect(result.outputs['size-bytes']).toBe(String(object.length));
+    expect(result.outputs.sha256).toBe(createHash('sha256').update(object).digest('hex'));
+    expect(result.outputs['server-version']).toBe(server.version);
+    expect(result.outputs['pg-dump-version']).toMatch(new RegExp(`^${major}\\.`));
+
+    const manifestText = (await bucket.get(manifestKey!)).toString('utf8');
+    const manifest = JSON.parse(manifestText) as Manifest;
+    expect(manifest).toMatchObject({
+      format: 1,
+      database: 'app',
+      server: { version: server.version, versionNum: server.versionNum },
+      client: { pgDump: result.outputs['pg-dump-version'] },
+      dump: { format: 'custom', args: ['--exclude-table-data=audit_log'], snapshot: { shared: true } },
+      encryption: { type: 'age', recipients: [recipient] },
+      object: { key, sizeBytes: object.length, sha256: result.outputs.sha256 },
+      rowCounts: { mode: 'exact', largeObjects: 2 },
+    });
+    expect(manifest.dump.compression).toBe(major >= 16 ? 'zstd:3' : '6');
+    expect(manifest.rowCounts.tables).toEqual(
+      seeded.map(({ schema, table, rows }) =>
+        table === 'audit_log' ? { schema, table, rows: null, excluded: true } : { schema, table, rows },
+      ),
+    );
+    const counted = seeded.filter((table) => table.table !== 'audit_log');
+    expect(result.outputs['table-count']).toBe(String(counted.length));
+    expect(result.outputs['row-count']).toBe(String(counted.reduce((sum, t) => sum + t.rows, 0)));
+
+    // By hand, as the README tells a person to: age -d -i key.txt … | pg_restore
+    const encrypted = join(scratch, `${major}.dump.age`);
+    const dump = join(scratch, `${major}.dump`);
+    await writeFile(encrypted, object);
+    await execFileAsync('age', ['-d', '-i', identityFile, '-o', dump, encrypted]);
+    const clientBin = result.paths[0]!;
+    const { stdout: listing } = await execFileAsync(join(clientBin, 'pg_restore'), ['--list', dump]);
+    expect(listing).toMatch(/TABLE DATA public orders/);
+    expect(listing).toMatch(/TABLE DATA public attachments/);
+    expect(listing).not.toMatch(/TABLE DATA public audit_log/);
+
+    await sql(server, 'app', 'CREATE DATABASE restored');
+    await execFileAsync(
+      join(clientBin, 'pg_restore'),
+      ['--no-owner', '--exit-on-error', '-d', 'restored', dump],
+      {
+        env: pgEnv(server),
+      },
+    );
+    const restored = await countRows(server, 'restored');
+    for (const table of manifest.rowCounts.tables) {
+      expect(restored.get(`${table.schema}.${table.table}`)).toBe(table.excluded ? 0 : table.rows);
+    }
+    const [lo] = await sql(server, 'restored', 'SELECT count(*)::int AS n FROM pg_largeobject_metadata');
+    expect(lo!.rows[0]).toEqual({ n: 2 });
+
+    expectNoSecrets(result, [server.password, bucket.secretAccessKey], [manifestText]);
+  });
+});
+
+describe('backup failures and other modes', () => {
+  let server: TestPostgres;
+  let bucket: TestBucket;
+
+  beforeAll(async () => {
+    [server, bucket] = await Promise.all([startPostgres(17), createTestBucket()]);
+    await seedDataset(server, 'app', 250);
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('round-trips a passphrase backup, with no passphrase in the manifest', async () => {
+    const passphrase = 'correct horse battery staple 42';
+    const inputs = backupInputs(server, bucket, { 'age-recipients': '', passphrase, prefix: 'pass' });
+    const result = await runAction(inputs, runnerEnv);
+    expect(result.failed, result.stdout).toBe(false);
+    const manifestText = (await bucket.get(result.outputs['manifest-key']!)).toString('utf8');
+    expect(JSON.parse(manifestText)).toMatchObject({ encryption: { type: 'passphrase' } });
+
+    const dump = join(scratch, 'passphrase.dump');
+    const encrypted = join(scratch, 'passphrase.dump.age');
+    await writeFile(encrypted, await bucket.get(result.outputs.key!));
+    await pipeline(createReadStream(encrypted), createDecryptStream({ passphrase }), createWriteStream(dump));
+    const { stdout } = await execFileAsync(join(result.paths[0]!, 'pg_restore'), ['--list', dump]);
+    expect(stdout).toMatch(/TABLE DATA public orders/);
+    expectNoSecrets(result, [server.password, bucket.secretAccessKey, passphrase], [manifestText]);
+  });
+
+  it('leaves no object, no manifest and no pending upload when pg_dump is killed mid-stream', async () => {
+    const prefix = 'killed';
+    const running = runAction(backupInputs(server, bucket, { prefix, compression: 'none' }), runnerEnv);
+    const pid = await waitForChild('pg_dump --format=custom');
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    expect(argv).toContain('--format=custom');
+    expect(argv.join(' ')).not.toContain(server.password);
+    // Mid-stream: once the first part is on its way to the bucket.
+    while ((await bucket.pendingUploads()).length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    process.kill(pid, 'SIGKILL');
+    const result = await running;
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(/::error::pg_dump was killed by SIGKILL/);
+    expect(await bucket.keys(prefix)).toEqual([]);
+    expect(await bucket.pendingUploads()).toEqual([]);
+    expect(result.outputs.key).toBeUndefined();
+  });
+
+  it('completes two backups started in the same second under distinct keys', async () => {
+    const prefix = 'concurrent';
+    const inputs = backupInputs(server, bucket, { prefix, 'pg-dump-args': '--table=customers' });
+    const results = await Promise.all([runDist(inputs), runDist(inputs)]);
+    const keys = results.map((outputs) => outputs.key);
+    expect(new Set(keys).size).toBe(2);
+    const stored = await bucket.keys(prefix);
+    expect(stored).toHaveLength(4);
+    for (const outputs of results) {
+      expect(stored).toContain(outputs.key);
+      const manifest = JSON.parse((await bucket.get(outputs['manifest-key']!)).toString('utf8')) as Manifest;
+      const object = await bucket.get(outputs.key!);
+      expect(manifest.object.sha256).toBe(createHash('sha256').update(object).digest('hex'));
+    }
+  });
+
+  it('fails on a wrong bucket before dumping', async () => {
+    const result = await runAction(
+      backupInputs(server, bucket, { bucket: 'no-such-bucket-here' }),
+      runnerEnv,
+    );
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(
+      /::error::Input 'bucket': the bucket 'no-such-bucket-here' does not exist at the endpoint/,
+    );
+    expect(result.stdout).not.toContain('pg_dump --format');
+  });
+
+  it('fails on a wrong secret key before dumping, without printing it', async () => {
+    const wrong = 'wrongSecretKey0123456789abcdefghijklmnop';
+    const result = await runAction(backupInputs(server, bucket, { 'secret-access-key': wrong }), runnerEnv);
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(/::error::Input 'secret-access-key': .* refused the request signature/);
+    expect(result.stdout).not.toContain('pg_dump --format');
+    expectNoSecrets(result, [wrong, server.password]);
+  });
+});
+
+/** Runs the bundled action in its own Node 24 process, as the runner does, and returns its outputs. */
+async function runDist(inputs: Record<string, string>): Promise<Record<string, string>> {
+  const dir = await mkdtemp(join(tmpdir(), 'dist-run-'));
+  try {
+    const outputFile = join(dir, 'output');
+    await writeFile(outputFile, '');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...runnerEnv, GITHUB_OUTPUT: outputFile };
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+    await execFileAsync(process.execPath, ['dist/index.js'], { env });
+    return parseOutputFile(await readFile(outputFile, 'utf8'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The pid of a direct child of this process whose command line holds `pattern`, once it runs. */
+async function waitForChild(pattern: string, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = await new Promise<string>((resolve) => {
+      const pgrep = spawn('pgrep', ['-P', String(process.pid), '-f', pattern]);
+      let out = '';
+      pgrep.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      pgrep.on('close', () => {
+        resolve(out.trim());
+      });
+    });
+    if (found) return Number(found.split('\n')[0]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no child process matching ${pattern} appeared`);
+}
