@@ -213,6 +213,11 @@ function readEncryption(passphrase: string): EncryptionSettings {
         'is none (no encryption) while a passphrase is set: choose one.',
       );
     }
+    core.warning(
+      'age-recipients is none: this backup is stored unencrypted, readable by anyone who can read the bucket. ' +
+        'Give an age public key (age-keygen) to encrypt it.',
+      { title: 'Unencrypted backup' },
+    );
     return { type: 'none' };
   }
   if (keys.length && passphrase) {

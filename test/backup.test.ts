@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecryptStream } from '../src/age/index.js';
 import type { Manifest } from '../src/backup/manifest.js';
@@ -147,6 +148,8 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
     const [lo] = await sql(server, 'restored', 'SELECT count(*)::int AS n FROM pg_largeobject_metadata');
     expect(lo!.rows[0]).toEqual({ n: 2 });
 
+    expect(result.files).toContain(`<h2>Backup of app</h2>`);
+    expect(result.files).toContain(`<code>${key!}</code>`);
     expectNoSecrets(result, [server.password, bucket.secretAccessKey], [manifestText]);
   });
 });
@@ -197,6 +200,78 @@ describe('backup failures and other modes', () => {
     expect(await bucket.keys(prefix)).toEqual([]);
     expect(await bucket.pendingUploads()).toEqual([]);
     expect(result.outputs.key).toBeUndefined();
+  });
+
+  it('counts rows in the dump’s own snapshot while writes go on', async () => {
+    const writer = new pg.Client({ connectionString: server.url({ params: { sslmode: 'disable' } }) });
+    await writer.connect();
+    const writing = new AbortController();
+    const writes = (async () => {
+      while (!writing.signal.aborted) {
+        await writer.query("INSERT INTO orders (customer_id, note) VALUES (1, 'during the backup')");
+      }
+    })();
+    const result = await runAction(backupInputs(server, bucket, { prefix: 'consistent' }), runnerEnv);
+    writing.abort();
+    await writes;
+    await writer.end();
+    expect(result.failed, result.stdout).toBe(false);
+
+    const manifest = JSON.parse(
+      (await bucket.get(result.outputs['manifest-key']!)).toString('utf8'),
+    ) as Manifest;
+    expect(manifest.dump.snapshot).toEqual({ shared: true });
+    const encrypted = join(scratch, 'consistent.dump.age');
+    const dump = join(scratch, 'consistent.dump');
+    await writeFile(encrypted, await bucket.get(result.outputs.key!));
+    await execFileAsync('age', ['-d', '-i', identityFile, '-o', dump, encrypted]);
+    await sql(server, 'app', 'CREATE DATABASE consistent');
+    await execFileAsync(join(result.paths[0]!, 'pg_restore'), ['--no-owner', '-d', 'consistent', dump], {
+      env: pgEnv(server),
+    });
+    const restored = await countRows(server, 'consistent');
+    const live = await countRows(server, 'app');
+    const orders = manifest.rowCounts.tables.find((table) => table.table === 'orders')!;
+    expect(restored.get('public.orders')).toBe(orders.rows);
+    expect(live.get('public.orders')).toBeGreaterThan(orders.rows!); // the writes went on during the dump
+  });
+
+  it.each([
+    ['estimate', (rows: number | null) => rows === null || rows >= 0],
+    ['off', () => false],
+  ] as const)('records row-counts: %s', async (mode, valid) => {
+    await sql(server, 'app', 'ANALYZE');
+    const result = await runAction(
+      backupInputs(server, bucket, { prefix: `counts-${mode}`, 'row-counts': mode }),
+      runnerEnv,
+    );
+    expect(result.failed, result.stdout).toBe(false);
+    const manifest = JSON.parse(
+      (await bucket.get(result.outputs['manifest-key']!)).toString('utf8'),
+    ) as Manifest;
+    expect(manifest.rowCounts.mode).toBe(mode);
+    if (mode === 'off') expect(manifest.rowCounts.tables).toEqual([]);
+    else {
+      expect(manifest.rowCounts.tables.length).toBeGreaterThan(0);
+      for (const table of manifest.rowCounts.tables) expect(valid(table.rows)).toBe(true);
+      const orders = manifest.rowCounts.tables.find((table) => table.table === 'orders')!;
+      expect(orders.rows).toBeGreaterThan(400_000);
+    }
+  });
+
+  it('stores a plain .dump, with a warning, only when encryption is explicitly off', async () => {
+    const result = await runAction(
+      backupInputs(server, bucket, { prefix: 'plain', 'age-recipients': 'none' }),
+      runnerEnv,
+    );
+    expect(result.failed, result.stdout).toBe(false);
+    expect(result.outputs.key).toMatch(/^plain\/app\/[\dTZ-]+\.dump$/);
+    expect(result.stdout).toMatch(/::warning title=Unencrypted backup::age-recipients is none/);
+    const manifest = JSON.parse(
+      (await bucket.get(result.outputs['manifest-key']!)).toString('utf8'),
+    ) as Manifest;
+    expect(manifest.encryption).toEqual({ type: 'none' });
+    expect((await bucket.get(result.outputs.key!)).subarray(0, 5).toString('latin1')).toBe('PGDMP');
   });
 
   it('completes two backups started in the same second under distinct keys', async () => {

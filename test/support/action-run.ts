@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as core from '@actions/core';
 import { run } from '../../src/main.js';
 import { captureStdout } from './capture.js';
 
@@ -32,6 +33,9 @@ export async function runAction(
     for (const [name, value] of Object.entries(inputs)) process.env[`INPUT_${name.toUpperCase()}`] = value;
     Object.assign(process.env, env);
     process.exitCode = undefined;
+    // The runner starts a new process per step; in one process @actions/core remembers the first summary file.
+    Reflect.set(core.summary, '_filePath', undefined);
+    core.summary.emptyBuffer();
     const { stdout } = await captureStdout(run);
     const failed = currentExitCode() === 1;
     process.exitCode = undefined;
