@@ -174,17 +174,23 @@ function readStorage(secretAccessKey: string): S3Settings {
 function readEndpoint(): string | undefined {
   const raw = core.getInput(Input.Endpoint).trim();
   if (!raw) return undefined;
+  return httpUrl(
+    Input.Endpoint,
+    raw,
+    'give the S3 API endpoint, e.g. https://<account-id>.r2.cloudflarestorage.com',
+  );
+}
+
+/** An http(s) URL without trailing slashes, or an InputError that says what was expected. */
+function httpUrl(name: Input, raw: string, expected: string): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new InputError(
-      Input.Endpoint,
-      `'${raw}' is not a URL: give the S3 API endpoint, e.g. https://<account-id>.r2.cloudflarestorage.com.`,
-    );
+    throw new InputError(name, `'${raw}' is not a URL: ${expected}.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(Input.Endpoint, `'${raw}' must be an http:// or https:// URL.`);
+    throw new InputError(name, `'${raw}' must be an http:// or https:// URL.`);
   }
   return raw.replace(/\/+$/, '');
 }
@@ -258,17 +264,5 @@ function readPgVersion(): RequestedVersion {
 
 function readAptMirror(): string {
   const raw = (core.getInput(Input.PgAptMirror) || DEFAULT_APT_MIRROR).trim();
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(
-      Input.PgAptMirror,
-      `'${raw}' is not a URL: give the base URL of a PostgreSQL apt repository.`,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(Input.PgAptMirror, `'${raw}' must be an http:// or https:// URL.`);
-  }
-  return raw.replace(/\/+$/, '');
+  return httpUrl(Input.PgAptMirror, raw, 'give the base URL of a PostgreSQL apt repository');
 }

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { cleanUpOnExit } from './cleanup-on-exit.js';
 
 export type TestMajor = 14 | 15 | 16 | 17 | 18;
 export const TEST_MAJORS: readonly TestMajor[] = [14, 15, 16, 17, 18];
@@ -80,15 +81,7 @@ function killAll(): void {
   }
 }
 
-process.on('exit', killAll);
-// Vitest ends its fork workers with SIGTERM, which skips 'exit' handlers. Clean up on signals too, then
-// re-raise the signal unless someone else handles it, so the process ends as it would have.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killAll();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  });
-}
+cleanUpOnExit(killAll);
 
 const execFileAsync = promisify(execFile);
 const requireFromHere = createRequire(import.meta.url);

@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 
 import { closedLoopbackPort } from './network.js';
 import type { RequiredCommand } from './system-packages.js';
+import { cleanUpOnExit } from './cleanup-on-exit.js';
 
 /** What test code needs to reach the server; plain data, so Vitest's `provide` can pass it to test files. */
 export interface S3Details {
@@ -90,14 +91,7 @@ function killAll(): void {
   }
 }
 
-process.on('exit', killAll);
-// SIGTERM and SIGINT skip 'exit' handlers: clean up then, and re-raise the signal unless someone else handles it.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killAll();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  });
-}
+cleanUpOnExit(killAll);
 
 const execFileAsync = promisify(execFile);
 
