@@ -17,6 +17,12 @@ export enum Input {
   Compression = 'compression',
   RowCounts = 'row-counts',
   PgDumpArgs = 'pg-dump-args',
+  TargetUrl = 'target-url',
+  AgeIdentity = 'age-identity',
+  Database = 'database',
+  Backup = 'backup',
+  MaxBackupAge = 'max-backup-age',
+  MaxRestoreTime = 'max-restore-time',
 }
 
 export enum Output {
@@ -29,6 +35,11 @@ export enum Output {
   DurationSeconds = 'duration-seconds',
   TableCount = 'table-count',
   RowCount = 'row-count',
+  BackupAgeSeconds = 'backup-age-seconds',
+  RestoreSeconds = 'restore-seconds',
+  TablesChecked = 'tables-checked',
+  TablesMismatched = 'tables-mismatched',
+  Result = 'result',
 }
 
 export const DEFAULT_APT_MIRROR = 'https://apt.postgresql.org/pub/repos/apt';

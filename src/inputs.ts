@@ -1,19 +1,20 @@
 import { userInfo } from 'node:os';
 import * as core from '@actions/core';
-import { AgeError, parseRecipient, type Recipient } from './age/index.js';
+import { AgeError, type Identity, parseIdentity, parseRecipient, type Recipient } from './age/index.js';
 import { checkCompressionSyntax } from './backup/compression.js';
 import { parseDumpArgs } from './backup/dump-args.js';
 import type { RowCountMode } from './backup/manifest.js';
 import { DEFAULT_APT_MIRROR, Input } from './constants.js';
+import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
 import type { S3Settings } from './storage/s3-client.js';
 
-export const MODES = ['backup'] as const;
+export const MODES = ['backup', 'restore', 'drill'] as const;
 export type Mode = (typeof MODES)[number];
-/** Modes of the contract that later releases add. */
-const PLANNED_MODES = ['restore', 'drill', 'prune'];
+/** Modes of the contract that a later release adds. */
+const PLANNED_MODES = ['prune'];
 
 /** How the backup is encrypted: to age public keys (the default), with a passphrase, or explicitly not at all. */
 export type EncryptionSettings =
@@ -25,38 +26,81 @@ export type EncryptionSettings =
   | { readonly type: 'passphrase'; readonly passphrase: string }
   | { readonly type: 'none' };
 
-/** Every input of the action, read and checked once, before any work starts. */
-export interface Inputs {
-  readonly mode: Mode;
-  readonly database: ConnectionTarget;
+/** What opens a backup: age secret keys, a passphrase, or nothing (for an unencrypted backup). */
+export interface DecryptionSettings {
+  readonly identities: readonly Identity[];
+  readonly passphrase: string | undefined;
+}
+
+interface CommonInputs {
   readonly storage: S3Settings;
-  readonly encryption: EncryptionSettings;
   readonly pgVersion: RequestedVersion;
   readonly pgAptMirror: string;
+}
+
+export interface BackupInputs extends CommonInputs {
+  readonly mode: 'backup';
+  readonly database: ConnectionTarget;
+  readonly encryption: EncryptionSettings;
   /** The `compression` input, syntax-checked; resolved against the client's major once it is known. */
   readonly compression: string;
   readonly rowCounts: RowCountMode;
   readonly pgDumpArgs: readonly string[];
 }
 
+export interface RestoreInputs extends CommonInputs {
+  readonly mode: 'restore' | 'drill';
+  readonly target: ConnectionTarget;
+  /** Whose backups: the `database` input, else the database named in `database-url`, else found in the bucket. */
+  readonly databaseName: string | undefined;
+  /** `latest`, or the key of a backup object or its manifest. */
+  readonly backup: string;
+  readonly decryption: DecryptionSettings;
+  readonly maxBackupAgeSeconds: number | undefined;
+  readonly maxRestoreSeconds: number | undefined;
+}
+
+/** Every input of the action, read and checked once, before any work starts. */
+export type Inputs = BackupInputs | RestoreInputs;
+
 export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   // Secrets are masked first, so that no later error can print them.
   const secretAccessKey = secretInput(Input.SecretAccessKey);
   const passphrase = secretInput(Input.Passphrase);
+  const identityText = secretInput(Input.AgeIdentity);
   const mode = readMode();
-  const database = readDatabaseUrl(env);
-  const compression = core.getInput(Input.Compression) || 'auto';
-  checkCompressionSyntax(compression);
-  return {
-    mode,
-    database,
+  const common: CommonInputs = {
     storage: readStorage(secretAccessKey),
-    encryption: readEncryption(passphrase),
     pgVersion: readPgVersion(),
     pgAptMirror: readAptMirror(),
-    compression,
-    rowCounts: readChoice(Input.RowCounts, ['exact', 'estimate', 'off'] as const, 'exact'),
-    pgDumpArgs: parseDumpArgs(core.getInput(Input.PgDumpArgs)),
+  };
+  if (mode === 'backup') {
+    const compression = core.getInput(Input.Compression) || 'auto';
+    checkCompressionSyntax(compression);
+    return {
+      ...common,
+      mode,
+      database: readConnectionUrl(
+        Input.DatabaseUrl,
+        core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '',
+        env,
+      ),
+      encryption: readEncryption(passphrase),
+      compression,
+      rowCounts: readChoice(Input.RowCounts, ['exact', 'estimate', 'off'] as const, 'exact'),
+      pgDumpArgs: parseDumpArgs(core.getInput(Input.PgDumpArgs)),
+    };
+  }
+  const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+  return {
+    ...common,
+    mode,
+    target: readConnectionUrl(Input.TargetUrl, core.getInput(Input.TargetUrl), env),
+    databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
+    backup: core.getInput(Input.Backup).trim() || 'latest',
+    decryption: { identities: readIdentities(identityText), passphrase: passphrase || undefined },
+    maxBackupAgeSeconds: readDuration(Input.MaxBackupAge),
+    maxRestoreSeconds: readDuration(Input.MaxRestoreTime),
   };
 }
 
@@ -84,12 +128,13 @@ function readChoice<T extends string>(name: Input, choices: readonly T[], fallba
   throw new InputError(name, `'${value}' is not one of ${choices.join(', ')}.`);
 }
 
-function readDatabaseUrl(env: NodeJS.ProcessEnv): ConnectionTarget {
-  const raw = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+function readConnectionUrl(name: Input, raw: string, env: NodeJS.ProcessEnv): ConnectionTarget {
   if (!raw) {
     throw new InputError(
-      Input.DatabaseUrl,
-      'is empty and DATABASE_URL is not set: pass the database URL from a secret, e.g. database-url: ${{ secrets.DATABASE_URL }}',
+      name,
+      name === Input.DatabaseUrl
+        ? 'is empty and DATABASE_URL is not set: pass the database URL from a secret, e.g. database-url: ${{ secrets.DATABASE_URL }}'
+        : 'is empty: give the database to restore into (postgresql://user:password@host:5432/dbname).',
     );
   }
   maskLikelyPassword(raw);
@@ -100,7 +145,7 @@ function readDatabaseUrl(env: NodeJS.ProcessEnv): ConnectionTarget {
       socketDir: '/var/run/postgresql',
     });
   } catch (error) {
-    if (error instanceof ConnectionUrlError) throw new InputError(Input.DatabaseUrl, error.message);
+    if (error instanceof ConnectionUrlError) throw new InputError(name, error.message);
     throw error;
   }
   if (target.password !== undefined) {
@@ -108,6 +153,32 @@ function readDatabaseUrl(env: NodeJS.ProcessEnv): ConnectionTarget {
     core.setSecret(encodeURIComponent(target.password));
   }
   return target;
+}
+
+/** The database named in a source URL, used to pick whose backups to restore; undefined when there is none. */
+function databaseNameOf(raw: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (!raw) return undefined;
+  return readConnectionUrl(Input.DatabaseUrl, raw, env).database;
+}
+
+function readIdentities(text: string): Identity[] {
+  if (!text.trim()) return [];
+  try {
+    return parseIdentity(text);
+  } catch (error) {
+    if (error instanceof AgeError) throw new InputError(Input.AgeIdentity, `${error.message}.`);
+    throw error;
+  }
+}
+
+function readDuration(name: Input): number | undefined {
+  const raw = core.getInput(name).trim();
+  if (!raw) return undefined;
+  const seconds = parseDuration(raw);
+  if (seconds === undefined) {
+    throw new InputError(name, `'${raw}' is not a duration: write it like 26h, 90m, 1h30m, 45s or 2d.`);
+  }
+  return seconds;
 }
 
 /**

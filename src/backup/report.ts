@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { Output } from '../constants.js';
-import { errorMessage } from '../errors.js';
+import { writeJobSummary } from '../job-summary.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { BackupResult } from './run-backup.js';
 
@@ -23,37 +23,32 @@ export async function writeBackupSummary(result: BackupResult): Promise<void> {
   const excluded = manifest.rowCounts.tables.length - counted.length;
   const rows = counted.reduce((sum, table) => sum + (table.rows ?? 0), 0);
   const rate = manifest.dump.dumpBytes / Math.max(0.001, manifest.durationSeconds);
-  try {
-    await core.summary
-      .addHeading(`Backup of ${manifest.database}`, 2)
-      .addTable([
-        [
-          { data: 'What', header: true },
-          { data: 'Value', header: true },
-        ],
-        ['Database', manifest.database],
-        ['Server', `PostgreSQL ${manifest.server.version}`],
-        ['Client', `pg_dump ${manifest.client.pgDump}, compression ${manifest.dump.compression}`],
-        ['Encryption', manifest.encryption.type],
-        [
-          'Size',
-          `${formatBytes(manifest.object.sizeBytes)} stored (${formatBytes(manifest.dump.dumpBytes)} dumped)`,
-        ],
-        ['Duration', formatDuration(manifest.durationSeconds)],
-        ['Rate', `${formatBytes(rate)}/s`],
-        ['Tables', `${counted.length}${excluded ? ` (+${excluded} excluded)` : ''}`],
-        ['Rows', `${rows.toLocaleString('en-US')} (${manifest.rowCounts.mode})`],
-        [
-          'Snapshot',
-          manifest.dump.snapshot.shared
-            ? 'shared with the row counts'
-            : `not shared: ${manifest.dump.snapshot.reason ?? ''}`,
-        ],
-        ['Key', `<code>${keys.object}</code>`],
-        ['SHA-256', `<code>${manifest.object.sha256}</code>`],
-      ])
-      .write();
-  } catch (error) {
-    core.warning(`The job summary could not be written: ${errorMessage(error)}`);
-  }
+  await writeJobSummary((summary) =>
+    summary.addHeading(`Backup of ${manifest.database}`, 2).addTable([
+      [
+        { data: 'What', header: true },
+        { data: 'Value', header: true },
+      ],
+      ['Database', manifest.database],
+      ['Server', `PostgreSQL ${manifest.server.version}`],
+      ['Client', `pg_dump ${manifest.client.pgDump}, compression ${manifest.dump.compression}`],
+      ['Encryption', manifest.encryption.type],
+      [
+        'Size',
+        `${formatBytes(manifest.object.sizeBytes)} stored (${formatBytes(manifest.dump.dumpBytes)} dumped)`,
+      ],
+      ['Duration', formatDuration(manifest.durationSeconds)],
+      ['Rate', `${formatBytes(rate)}/s`],
+      ['Tables', `${counted.length}${excluded ? ` (+${excluded} excluded)` : ''}`],
+      ['Rows', `${rows.toLocaleString('en-US')} (${manifest.rowCounts.mode})`],
+      [
+        'Snapshot',
+        manifest.dump.snapshot.shared
+          ? 'shared with the row counts'
+          : `not shared: ${manifest.dump.snapshot.reason ?? ''}`,
+      ],
+      ['Key', `<code>${keys.object}</code>`],
+      ['SHA-256', `<code>${manifest.object.sha256}</code>`],
+    ]),
+  );
 }

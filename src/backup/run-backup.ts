@@ -5,7 +5,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as core from '@actions/core';
 import { createEncryptStream } from '../age/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../constants.js';
-import type { EncryptionSettings, Inputs } from '../inputs.js';
+import type { BackupInputs, EncryptionSettings } from '../inputs.js';
 import type { PgClient } from '../installer/pg-client.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
 import type { ServerVersion } from '../postgres/server-version.js';
@@ -36,7 +36,7 @@ export interface BackupResult {
 }
 
 export interface BackupContext {
-  readonly inputs: Inputs;
+  readonly inputs: BackupInputs;
   readonly s3: S3Client;
   readonly server: ServerVersion;
   readonly client: PgClient;

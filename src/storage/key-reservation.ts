@@ -1,5 +1,6 @@
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { backupKeys, type BackupKeys } from './object-layout.js';
+import { httpStatusOf, objectExists } from './object-exists.js';
 import type { S3Settings } from './s3-client.js';
 import { explainS3Error } from './s3-errors.js';
 
@@ -25,7 +26,10 @@ export async function reserveBackupKeys(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const createdAt = new Date();
     const keys = backupKeys(settings.prefix, database, createdAt, encrypted);
-    if (!(await exists(s3, settings, keys.manifest)) && !(await exists(s3, settings, keys.object))) {
+    if (
+      !(await objectExists(s3, settings, keys.manifest)) &&
+      !(await objectExists(s3, settings, keys.object))
+    ) {
       try {
         await s3.send(
           new PutObjectCommand({ Bucket: settings.bucket, Key: keys.object, Body: '', IfNoneMatch: '*' }),
@@ -42,21 +46,7 @@ export async function reserveBackupKeys(
   throw new Error(`no free backup key under ${settings.prefix}/${database}/ after ${MAX_ATTEMPTS} seconds.`);
 }
 
-async function exists(s3: S3Client, settings: S3Settings, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if (statusOf(error) === 404) return false;
-    throw new Error(explainS3Error(error, settings, `check ${key}`), { cause: error });
-  }
-}
-
 function isConditionFailure(error: unknown): boolean {
-  const status = statusOf(error);
+  const status = httpStatusOf(error);
   return status === 412 || status === 409;
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }

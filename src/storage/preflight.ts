@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { explainS3Error } from './s3-errors.js';
 import type { S3Settings } from './s3-client.js';
 import { joinPrefix } from './object-layout.js';
@@ -45,5 +51,19 @@ export async function probeBucket(client: S3Client, settings: S3Settings): Promi
     await step('delete objects', () =>
       client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: key })),
     );
+  }
+}
+
+/**
+ * The read-only check for restores and drills, whose credentials may rightly be read-only: one listing under the
+ * prefix, which fails on a wrong bucket, endpoint, region or credential just as the write probe does.
+ */
+export async function probeBucketReadable(client: S3Client, settings: S3Settings): Promise<void> {
+  try {
+    await client.send(
+      new ListObjectsV2Command({ Bucket: settings.bucket, Prefix: joinPrefix(settings.prefix), MaxKeys: 1 }),
+    );
+  } catch (error) {
+    throw new StorageError(explainS3Error(error, settings, 'list objects'));
   }
 }

@@ -1,0 +1,26 @@
+import * as core from '@actions/core';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { resolveCompression } from '../backup/compression.js';
+import { setBackupOutputs, writeBackupSummary } from '../backup/report.js';
+import { runBackup } from '../backup/run-backup.js';
+import { Output } from '../constants.js';
+import type { BackupInputs } from '../inputs.js';
+import { redactedUrl } from '../postgres/connection-url.js';
+import { readServerVersion } from '../postgres/server-version.js';
+import { provideClientForMajor } from './client.js';
+
+/** `mode: backup`: the matching pg_dump, one consistent streamed dump, the manifest last. */
+export async function backupMode(inputs: BackupInputs, s3: S3Client): Promise<void> {
+  const server = await core.group('PostgreSQL server', async () => {
+    core.info(`Connecting to ${redactedUrl(inputs.database)}`);
+    const version = await readServerVersion(inputs.database);
+    core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
+    return version;
+  });
+  core.setOutput(Output.ServerVersion, server.version);
+  const client = await provideClientForMajor(server.major, inputs);
+  const compression = resolveCompression(inputs.compression, client.major);
+  const result = await core.group('Backup', () => runBackup({ inputs, s3, server, client, compression }));
+  setBackupOutputs(result);
+  await writeBackupSummary(result);
+}

@@ -1,0 +1,33 @@
+import { tmpdir } from 'node:os';
+import * as core from '@actions/core';
+import { Output } from '../constants.js';
+import type { Inputs } from '../inputs.js';
+import { actionsCacheStore } from '../installer/actions-cache-store.js';
+import { type InstallerOptions, provideClient } from '../installer/install-client.js';
+import type { PgClient } from '../installer/pg-client.js';
+import { detectPlatform } from '../installer/platform.js';
+import { defaultRunnerSearch } from '../installer/runner-clients.js';
+
+/**
+ * Puts the client for `major` on PATH (pg_dump, pg_restore and psql of that major, or the nearest newer one) and
+ * sets the `pg-dump-version` output.
+ */
+export async function provideClientForMajor(major: number, inputs: Inputs): Promise<PgClient> {
+  const client = await core.group(`PostgreSQL ${major} client`, () =>
+    provideClient(major, inputs.pgVersion, installerOptions(inputs)),
+  );
+  core.addPath(client.binDir);
+  core.setOutput(Output.PgDumpVersion, client.version);
+  return client;
+}
+
+export function installerOptions(inputs: Inputs, env: NodeJS.ProcessEnv = process.env): InstallerOptions {
+  return {
+    mirror: inputs.pgAptMirror,
+    runnerSearch: defaultRunnerSearch(env),
+    cacheStore: actionsCacheStore,
+    workDir: env.RUNNER_TEMP || tmpdir(),
+    platform: () => detectPlatform(),
+    arch: process.arch,
+  };
+}

@@ -1,0 +1,170 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Output } from '../constants.js';
+import { describeDuration } from '../duration.js';
+import type { RestoreInputs } from '../inputs.js';
+import { redactedUrl } from '../postgres/connection-url.js';
+import { readServerVersion } from '../postgres/server-version.js';
+import { fetchVerifiedDump } from '../restore/fetch-dump.js';
+import { listArchive, runPgRestore } from '../restore/pg-restore.js';
+import { backupMajor, readManifest } from '../restore/read-manifest.js';
+import { writeDrillSummary, writeRestoreSummary } from '../restore/report.js';
+import { diffRowCounts } from '../restore/row-diff.js';
+import {
+  countAllRows,
+  countLargeObjects,
+  createDrillDatabase,
+  inspectTarget,
+  onTarget,
+} from '../restore/target-database.js';
+import { resolveManifestKey } from '../storage/backup-catalog.js';
+import { provideClientForMajor } from './client.js';
+
+/**
+ * `mode: restore` and `mode: drill`: find the backup, prove it intact before the target sees a statement,
+ * restore it with the backup's pg_restore, and (drill) compare every table's rows with the manifest, measuring
+ * the RPO (backup age) and RTO (restore time) the team actually has.
+ */
+export async function restoreMode(inputs: RestoreInputs, s3: S3Client): Promise<void> {
+  const drill = inputs.mode === 'drill';
+  try {
+    await restoreOrDrill(inputs, s3);
+  } catch (error) {
+    if (drill) core.setOutput(Output.Result, 'failed');
+    throw error;
+  }
+}
+
+async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void> {
+  const drill = inputs.mode === 'drill';
+  const manifest = await core.group('Backup', async () => {
+    const manifestKey = await resolveManifestKey(s3, inputs.storage, inputs.backup, inputs.databaseName);
+    core.setOutput(Output.ManifestKey, manifestKey);
+    const found = await readManifest(s3, inputs.storage, manifestKey);
+    core.setOutput(Output.Key, found.object.key);
+    core.info(
+      `${found.object.key}: ${found.database}, made ${found.createdAt} by pg_dump ${found.client.pgDump} from ` +
+        `PostgreSQL ${found.server.version}, ${found.object.sizeBytes} bytes, encryption ${found.encryption.type}`,
+    );
+    return found;
+  });
+  const backupAgeSeconds = Math.max(0, (Date.now() - Date.parse(manifest.createdAt)) / 1000);
+  if (drill) core.setOutput(Output.BackupAgeSeconds, backupAgeSeconds.toFixed(0));
+
+  const server = await core.group('Target server', async () => {
+    core.info(`Connecting to ${redactedUrl(inputs.target)}`);
+    const version = await readServerVersion(inputs.target);
+    core.info(`Server version ${version.version}`);
+    return version;
+  });
+  core.setOutput(Output.ServerVersion, server.version);
+  const major = backupMajor(manifest);
+  if (server.major < major) {
+    core.warning(
+      `The target runs PostgreSQL ${server.version}, older than the backup's pg_dump ${manifest.client.pgDump}: ` +
+        'the dump may hold SQL an older server rejects. Restore into PostgreSQL ' +
+        `${major} or newer.`,
+    );
+  }
+  const client = await provideClientForMajor(major, inputs);
+
+  const temp = process.env.RUNNER_TEMP || tmpdir();
+  await mkdir(temp, { recursive: true });
+  const work = await mkdtemp(join(temp, 'postgres-restore-'));
+  try {
+    const started = performance.now();
+    const dumpPath = join(work, 'backup.dump');
+    await core.group('Integrity', async () => {
+      await fetchVerifiedDump(
+        s3,
+        inputs.storage,
+        manifest,
+        inputs.decryption,
+        join(work, 'backup.dump.age'),
+        dumpPath,
+      );
+      core.info(
+        `SHA-256 ${manifest.object.sha256} matches the manifest; ${manifest.encryption.type} decryption authenticated`,
+      );
+      await listArchive(client.binDir, dumpPath);
+      core.info('pg_restore reads the archive');
+    });
+    const database = await core.group('Restore', async () => {
+      const into = await chooseDatabase(inputs);
+      core.info(`Restoring into database "${into}" with pg_restore ${client.version}`);
+      await runPgRestore(client.binDir, dumpPath, inputs.target, into);
+      return into;
+    });
+    const restoreSeconds = (performance.now() - started) / 1000;
+    core.setOutput(Output.RestoreSeconds, restoreSeconds.toFixed(1));
+    core.info(`Restored in ${describeDuration(restoreSeconds)}`);
+
+    if (!drill) {
+      await writeRestoreSummary(manifest, database, restoreSeconds);
+      return;
+    }
+    const diff = await core.group('Row counts', () =>
+      onTarget({ ...inputs.target, database }, async (connection) =>
+        diffRowCounts(manifest, await countAllRows(connection), await countLargeObjects(connection)),
+      ),
+    );
+    core.setOutput(Output.TablesChecked, String(diff.checked));
+    core.setOutput(Output.TablesMismatched, String(diff.mismatched));
+    const failures: string[] = [];
+    if (diff.mismatched) {
+      const bad = diff.rows.filter((row) => row.status === 'mismatch' || row.status === 'missing');
+      failures.push(
+        `${diff.mismatched} of ${diff.checked} tables differ from the manifest: ` +
+          bad
+            .map(
+              (row) => `${row.table} expected ${row.expected ?? '-'}, restored ${row.restored ?? 'missing'}`,
+            )
+            .join('; '),
+      );
+    }
+    if (inputs.maxBackupAgeSeconds !== undefined && backupAgeSeconds > inputs.maxBackupAgeSeconds) {
+      failures.push(
+        `the latest backup is ${describeDuration(backupAgeSeconds)} old, over max-backup-age ` +
+          `${describeDuration(inputs.maxBackupAgeSeconds)}: backups have stopped or are failing`,
+      );
+    }
+    if (inputs.maxRestoreSeconds !== undefined && restoreSeconds > inputs.maxRestoreSeconds) {
+      failures.push(
+        `the restore took ${describeDuration(restoreSeconds)}, over max-restore-time ${describeDuration(inputs.maxRestoreSeconds)}`,
+      );
+    }
+    const result = failures.length ? 'failed' : 'passed';
+    core.setOutput(Output.Result, result);
+    await writeDrillSummary({ manifest, database, diff, backupAgeSeconds, restoreSeconds, result, failures });
+    if (failures.length) throw new Error(`Drill failed: ${failures.join('; ')}.`);
+    core.info(`Drill passed: ${diff.checked} tables match the manifest`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The database to restore into: the target's own database when it is empty; for a drill into a non-empty
+ * target, a fresh database beside it; a restore never writes into a database that already holds objects.
+ */
+async function chooseDatabase(inputs: RestoreInputs): Promise<string> {
+  return onTarget(inputs.target, async (connection) => {
+    const state = await inspectTarget(connection);
+    if (state.objects === 0) return inputs.target.database;
+    if (inputs.mode === 'restore') {
+      throw new Error(
+        `The target database "${inputs.target.database}" is not empty (${state.objects} tables, views, sequences or ` +
+          'extensions): a restore only writes into an empty database, so nothing is overwritten. Create one ' +
+          '(createdb) and point target-url at it, or use mode: drill, which creates its own.',
+      );
+    }
+    const name = await createDrillDatabase(connection, new Date());
+    core.info(
+      `The target database is not empty: the drill restores into a new database "${name}" (kept for inspection)`,
+    );
+    return name;
+  });
+}

@@ -1,0 +1,121 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { describeExit, startChild } from '../backup/child-process.js';
+import type { ConnectionTarget } from '../postgres/connection-url.js';
+import { libpqInvocation } from '../postgres/libpq-env.js';
+
+export interface RestoreProblem {
+  /** pg_restore's error line, e.g. `could not execute query: ERROR:  role "app_rw" does not exist`. */
+  readonly error: string;
+  /** The statement that failed, when pg_restore says. */
+  readonly command?: string;
+  /** What to do about it, for the causes users meet most: a missing extension or role. */
+  readonly hint?: string;
+}
+
+export class RestoreError extends Error {
+  constructor(
+    message: string,
+    readonly problems: readonly RestoreProblem[],
+  ) {
+    super(message);
+    this.name = 'RestoreError';
+  }
+}
+
+/** Checks that the file is a custom-format archive pg_restore can read, before any database is touched. */
+export async function listArchive(binDir: string, dumpPath: string): Promise<string> {
+  const child = startChild(join(binDir, 'pg_restore'), ['--list', dumpPath], {
+    PATH: process.env.PATH ?? '',
+  });
+  let listing = '';
+  child.process.stdout.setEncoding('utf8');
+  child.process.stdout.on('data', (text: string) => (listing += text));
+  const exit = await child.exit;
+  if (exit.code !== 0) {
+    throw new Error(
+      `The decrypted backup is not an archive pg_restore can read: ${describeExit('pg_restore', exit)}`,
+    );
+  }
+  return listing;
+}
+
+/**
+ * Restores the archive into `database` on the target with the backup's pg_restore, without owners or privileges
+ * (the roles of the source rarely exist on the target). Errors are not ignored: pg_restore runs to the end so
+ * that every error is reported, and any error fails the restore.
+ */
+export async function runPgRestore(
+  binDir: string,
+  dumpPath: string,
+  target: ConnectionTarget,
+  database: string,
+): Promise<void> {
+  const { env, args } = libpqInvocation({ ...target, database });
+  const jobs = Math.max(1, Math.min(4, availableParallelism()));
+  const child = startChild(
+    join(binDir, 'pg_restore'),
+    [
+      '--no-owner',
+      '--no-privileges',
+      `--jobs=${jobs}`,
+      ...(args.length ? args : [`--dbname=${database}`]),
+      dumpPath,
+    ],
+    env,
+  );
+  child.process.stdout.resume();
+  const exit = await child.exit;
+  if (exit.code === 0 && !exit.signal) return;
+  const problems = parseRestoreErrors(exit.stderr);
+  if (!problems.length) throw new RestoreError(describeExit('pg_restore', exit), []);
+  throw new RestoreError(
+    `pg_restore reported ${problems.length} error${problems.length === 1 ? '' : 's'}:\n` +
+      problems.map((p) => `- ${p.error}${p.hint ? `\n  ${p.hint}` : ''}`).join('\n'),
+    problems,
+  );
+}
+
+/** Reads pg_restore's stderr: each `pg_restore: error: …` with the `Command was: …` that follows it. */
+export function parseRestoreErrors(stderr: string): RestoreProblem[] {
+  const problems: RestoreProblem[] = [];
+  const lines = stderr.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^pg_restore: error: (.*)$/.exec(lines[i]!);
+    if (!match) continue;
+    let error = match[1]!;
+    // The server's ERROR line can continue on the next lines (DETAIL, HINT), up to "Command was:".
+    let command: string | undefined;
+    for (let j = i + 1; j < lines.length && !lines[j]!.startsWith('pg_restore:'); j++) {
+      const line = lines[j]!;
+      if (line.startsWith('Command was: ')) {
+        command = line.slice('Command was: '.length);
+        break;
+      }
+      if (line.trim()) error += ` ${line.trim()}`;
+    }
+    const hint = hintFor(error);
+    problems.push({ error, ...(command ? { command } : {}), ...(hint ? { hint } : {}) });
+  }
+  return problems;
+}
+
+function hintFor(error: string): string | undefined {
+  const extension =
+    /extension "([^"]+)" is not available|could not open extension control file "[^"]*\/([^/"]+)\.control"/.exec(
+      error,
+    );
+  if (extension) {
+    const name = extension[1] ?? extension[2]!;
+    const image =
+      name === 'postgis'
+        ? 'postgis/postgis:<major>'
+        : name === 'vector'
+          ? 'pgvector/pgvector:pg<major>'
+          : undefined;
+    return `The target server lacks the extension "${name}": restore into a server that has it installed${image ? ` (for example the ${image} image)` : ''}.`;
+  }
+  const role = /role "([^"]+)" does not exist/.exec(error);
+  if (role) return `Create the role on the target first: CREATE ROLE "${role[1]!}";`;
+  return undefined;
+}
