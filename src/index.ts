@@ -1,3 +1,5 @@
-import { run } from './main.js';
+import { drillTargetTask } from './drill-target/drill-target.js';
+import { run, runAction } from './main.js';
 
-await run();
+// `node dist/index.js drill-target start|stop` serves the drill action's own steps; anything else is the action.
+await run(process.argv[2] === 'drill-target' ? drillTargetTask(process.argv[3]) : runAction);

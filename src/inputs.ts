@@ -104,6 +104,23 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   };
 }
 
+/** What the drill action's first step needs to find the backup and bring up a server of its major. */
+export interface DrillTargetInputs {
+  readonly storage: S3Settings;
+  readonly backup: string;
+  readonly databaseName: string | undefined;
+}
+
+export function loadDrillTargetInputs(env: NodeJS.ProcessEnv = process.env): DrillTargetInputs {
+  const secretAccessKey = secretInput(Input.SecretAccessKey);
+  const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+  return {
+    storage: readStorage(secretAccessKey),
+    backup: core.getInput(Input.Backup).trim() || 'latest',
+    databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
+  };
+}
+
 function secretInput(name: Input): string {
   const value = core.getInput(name);
   if (value) core.setSecret(value);

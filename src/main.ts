@@ -8,17 +8,22 @@ import { probeBucket, probeBucketReadable } from './storage/preflight.js';
 import { createS3Client } from './storage/s3-client.js';
 import { describeStore } from './storage/s3-errors.js';
 
-/** The action's one entry point, and the one place where an error becomes the step's failure. */
-export async function run(): Promise<void> {
+/** The one place where an error becomes the step's failure, whichever task the step runs. */
+export async function run(task: () => Promise<void> = runAction): Promise<void> {
   const started = performance.now();
   try {
-    const inputs = loadInputs();
-    await runMode(inputs);
+    await task();
   } catch (error) {
     core.setFailed(errorMessage(error));
   } finally {
     core.setOutput(Output.DurationSeconds, ((performance.now() - started) / 1000).toFixed(1));
   }
+}
+
+/** The action: read and check every input, check the bucket, run the mode. */
+export async function runAction(): Promise<void> {
+  const inputs = loadInputs();
+  await runMode(inputs);
 }
 
 async function runMode(inputs: Inputs): Promise<void> {

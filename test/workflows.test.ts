@@ -53,3 +53,50 @@ describe('action.yml', () => {
     expect(template.outputs?.map((output) => output.id).sort()).toEqual(Object.values(Output).sort());
   });
 });
+
+describe('workflows-examples and the drill action', () => {
+  async function parsedAction(path: string) {
+    const content = await readFile(join(root, path), 'utf8');
+    const result = parseAction({ name: path, content }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+    return convertActionTemplate(result.context, result.value!);
+  }
+
+  it('drill/action.yml is a valid composite action whose steps pass only inputs the main action declares', async () => {
+    const drill = await parsedAction('drill/action.yml');
+    const main = await parsedAction('action.yml');
+    expect(drill.runs.using).toBe('composite');
+    const mainInputs = new Set(main.inputs?.map((input) => input.id));
+    const text = await readFile(join(root, 'drill', 'action.yml'), 'utf8');
+    const passed = [...text.matchAll(/^\s+INPUT_([A-Z0-9-]+):/gm)].map((match) => match[1]!.toLowerCase());
+    expect(passed.length).toBeGreaterThan(10);
+    for (const name of passed) expect(mainInputs, name).toContain(name);
+    const drillInputs = new Set(drill.inputs?.map((input) => input.id));
+    for (const [, name] of text.matchAll(/inputs\.([a-z0-9-]+)/g)) expect(drillInputs, name).toContain(name);
+  });
+
+  it.each(['nightly-backup.yml', 'monthly-drill.yml'])(
+    '%s parses and uses only declared inputs',
+    async (name) => {
+      const content = await readFile(join(root, 'workflows-examples', name), 'utf8');
+      const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+      expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+      const declared = {
+        main: new Set((await parsedAction('action.yml')).inputs?.map((input) => input.id)),
+        drill: new Set((await parsedAction('drill/action.yml')).inputs?.map((input) => input.id)),
+      };
+      const uses = [
+        ...content.matchAll(
+          /uses: \S*postgres-backup-action(\/drill)?@\S+\n((?:\s+(?:with:|[a-z0-9-]+:.*)\n)+)/g,
+        ),
+      ];
+      expect(uses.length).toBeGreaterThan(0);
+      for (const [, drill, block] of uses) {
+        const inputs = [...block!.matchAll(/^\s+([a-z0-9-]+):/gm)]
+          .map((m) => m[1]!)
+          .filter((key) => key !== 'with');
+        for (const input of inputs) expect(drill ? declared.drill : declared.main, input).toContain(input);
+      }
+    },
+  );
+});

@@ -24,18 +24,19 @@ export async function fetchBuffer(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): 
 }
 
 /**
- * Downloads `url` to `destination`, hashing while it writes, and refuses the file (deleting it) when its SHA-256
- * differs from `expectedSha256`, the value the repository's index published.
+ * Downloads `url` to `destination`, hashing while it writes, and refuses the file (deleting it) when its digest
+ * differs from `expectedHex`, the value the repository's index published (SHA-256 unless `algorithm` says).
  */
 export async function downloadVerified(
   url: string,
   destination: string,
-  expectedSha256: string,
+  expectedHex: string,
+  algorithm: 'sha256' | 'sha512' = 'sha256',
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<void> {
   const response = await get(url, timeoutMs);
   if (!response.body) throw new DownloadError(`${url} answered with an empty body`);
-  const hash = createHash('sha256');
+  const hash = createHash(algorithm);
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
@@ -53,10 +54,11 @@ export async function downloadVerified(
     throw new DownloadError(`download of ${url} broke off: ${(error as Error).message}`);
   }
   const actual = hash.digest('hex');
-  if (actual !== expectedSha256.toLowerCase()) {
+  if (actual !== expectedHex.toLowerCase()) {
     await rm(destination, { force: true });
+    const name = algorithm === 'sha256' ? 'SHA-256' : 'SHA-512';
     throw new DownloadError(
-      `SHA-256 mismatch for ${url}: the repository index says ${expectedSha256}, the downloaded file is ${actual}. ` +
+      `${name} mismatch for ${url}: the repository index says ${expectedHex}, the downloaded file is ${actual}. ` +
         'The file was refused and deleted; the mirror may be tampered with or out of sync.',
     );
   }
