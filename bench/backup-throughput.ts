@@ -68,6 +68,26 @@ async function generate(server: TestPostgres, targetMb: number): Promise<number>
   }
 }
 
+function pgEnv(server: TestPostgres): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: server.user,
+    PGPASSWORD: server.password,
+  };
+}
+
+async function sqlOn(server: TestPostgres, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server.url({ params: { sslmode: 'disable' } }) });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -162,6 +182,63 @@ async function main(): Promise<void> {
     console.log(
       `\nratio action/bare: ${(c / a).toFixed(3)}; stored ${(stored / 1048576).toFixed(1)} MiB; action peak RSS ${Math.max(...rss).toFixed(0)} MiB (median ${median(rss).toFixed(0)})`,
     );
+
+    // Restore: bare pg_restore of the same dump from a local file into a fresh database, against the drill.
+    const dumpFile = join(scratch, 'bench.dump');
+    await execFileAsync(
+      'sh',
+      ['-c', `"${join(client.dir, 'bin', 'pg_dump')}" -Fc --compress=zstd:3 app > "${dumpFile}"`],
+      {
+        env: pgEnv(server),
+      },
+    );
+    const bareRestore: number[] = [];
+    const drill: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      await sqlOn(server, `CREATE DATABASE bare_${run}`);
+      let started = performance.now();
+      await execFileAsync(
+        join(client.dir, 'bin', 'pg_restore'),
+        ['--no-owner', '--no-privileges', '-d', `bare_${run}`, dumpFile],
+        {
+          env: pgEnv(server),
+        },
+      );
+      bareRestore.push((performance.now() - started) / 1000);
+      await sqlOn(server, `CREATE DATABASE drill_${run}`);
+      const output = join(scratch, `drill-output-${run}`);
+      await writeFile(output, '');
+      started = performance.now();
+      await execFileAsync(process.execPath, [join(repo, 'dist', 'index.js')], {
+        env: {
+          ...process.env,
+          RUNNER_TOOL_CACHE: toolCache,
+          RUNNER_TEMP: scratch,
+          GITHUB_OUTPUT: output,
+          INPUT_MODE: 'drill',
+          'INPUT_TARGET-URL': server.url({ database: `drill_${run}` }),
+          INPUT_BUCKET: bucket,
+          INPUT_ENDPOINT: s3.endpoint,
+          INPUT_REGION: s3.region,
+          'INPUT_ACCESS-KEY-ID': s3.accessKeyId,
+          'INPUT_SECRET-ACCESS-KEY': s3.secretAccessKey,
+          'INPUT_AGE-IDENTITY': key.identity,
+          INPUT_PREFIX: 'run-0',
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      drill.push((performance.now() - started) / 1000);
+      const restoreLine = /^restore-seconds<<(\S+)\n([\d.]+)\n/m.exec(await readFile(output, 'utf8'));
+      console.log(
+        `restore run ${run + 1}: bare pg_restore ${bareRestore.at(-1)!.toFixed(2)} s, drill ${drill.at(-1)!.toFixed(2)} s (restore-seconds ${restoreLine?.[2] ?? '?'})`,
+      );
+    }
+    const d = median(bareRestore);
+    const e = median(drill);
+    console.log(
+      `\n| bare pg_restore from a local file | ${d.toFixed(2)} s |\n| drill (download, verify, decrypt, restore, count) | ${e.toFixed(2)} s |`,
+    );
+    console.log(`ratio drill/bare restore: ${(e / d).toFixed(3)}`);
   } finally {
     await Promise.all([server.stop(), s3.stop()]);
     await rm(scratch, { recursive: true, force: true });

@@ -306,6 +306,73 @@ describe('drill failures', () => {
   });
 });
 
+describe('restore errors', () => {
+  it('fails a drill whose restore errs, listing each error with what to do', async () => {
+    const [source, target] = await Promise.all([startPostgres(16), startPostgres(16)]);
+    try {
+      await sql(
+        source,
+        'app',
+        `CREATE ROLE app_reader;
+         CREATE TABLE notes (id int, body text);
+         INSERT INTO notes VALUES (1, 'hello');
+         ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY readers ON notes FOR SELECT TO app_reader USING (true);`,
+      );
+      await backup(source, 'roles');
+      const result = await drill(target, 'roles');
+      expect(result.failed).toBe(true);
+      expect(result.outputs.result).toBe('failed');
+      expect(result.stdout).toMatch(
+        /::error::pg_restore reported 1 error:%0A- could not execute query: ERROR:  role "app_reader" does not exist/,
+      );
+      expect(result.stdout).toMatch(/Create the role on the target first: CREATE ROLE "app_reader";/);
+    } finally {
+      await Promise.all([source.stop(), target.stop()]);
+    }
+  });
+
+  it('drills a PostgreSQL 16 backup made by the nearest newer pg_dump (17) into a 16 server', async () => {
+    const [source, target] = await Promise.all([startPostgres(16), startPostgres(16)]);
+    try {
+      await seedDataset(source);
+      const outputs = await backup(source, 'nearest');
+      const manifest = await manifestOf(outputs['manifest-key']!);
+      expect(manifest.server.version).toBe(source.version);
+      expect(manifest.client.pgDump).toMatch(/^17\./);
+      const result = await drill(target, 'nearest');
+      expect(result.failed, result.stdout).toBe(false);
+      expect(result.outputs).toMatchObject({ result: 'passed', 'tables-mismatched': '0' });
+      expect(result.stdout).toMatch(
+        /::warning::pg_restore set \d+ session parameter\(s\) that PostgreSQL 16 does not know/,
+      );
+    } finally {
+      await Promise.all([source.stop(), target.stop()]);
+    }
+  });
+
+  it('names a missing extension and the image that has it', async () => {
+    const { parseRestoreErrors } = await import('../src/restore/pg-restore.js');
+    const stderr = [
+      'pg_restore: while PROCESSING TOC:',
+      'pg_restore: from TOC entry 2; 3079 16385 EXTENSION postgis (no owner)',
+      'pg_restore: error: could not execute query: ERROR:  extension "postgis" is not available',
+      'DETAIL:  Could not open extension control file "/usr/share/postgresql/16/extension/postgis.control": No such file or directory.',
+      'HINT:  The extension must first be installed on the system where PostgreSQL is running.',
+      'Command was: CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public;',
+      'pg_restore: warning: errors ignored on restore: 1',
+    ].join('\n');
+    expect(parseRestoreErrors(stderr)).toEqual([
+      {
+        error:
+          'could not execute query: ERROR:  extension "postgis" is not available DETAIL:  Could not open extension control file "/usr/share/postgresql/16/extension/postgis.control": No such file or directory. HINT:  The extension must first be installed on the system where PostgreSQL is running.',
+        command: 'CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public;',
+        hint: 'The target server lacks the extension "postgis": restore into a server that has it installed (for example the postgis/postgis:<major> image).',
+      },
+    ]);
+  });
+});
+
 describe('finding the backup', () => {
   it('takes the newest manifest past 1,000 keys and never an object without one', async () => {
     const store = await createTestBucket();

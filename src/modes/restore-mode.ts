@@ -95,7 +95,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void
     const database = await core.group('Restore', async () => {
       const into = await chooseDatabase(inputs);
       core.info(`Restoring into database "${into}" with pg_restore ${client.version}`);
-      await runPgRestore(client.binDir, dumpPath, inputs.target, into);
+      await runPgRestore(client.binDir, dumpPath, inputs.target, into, server.major);
       return into;
     });
     const restoreSeconds = (performance.now() - started) / 1000;

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import * as core from '@actions/core';
 import { describeExit, startChild } from '../backup/child-process.js';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
@@ -50,6 +51,7 @@ export async function runPgRestore(
   dumpPath: string,
   target: ConnectionTarget,
   database: string,
+  targetMajor: number,
 ): Promise<void> {
   const { env, args } = libpqInvocation({ ...target, database });
   const jobs = Math.max(1, Math.min(4, availableParallelism()));
@@ -67,8 +69,16 @@ export async function runPgRestore(
   child.process.stdout.resume();
   const exit = await child.exit;
   if (exit.code === 0 && !exit.signal) return;
-  const problems = parseRestoreErrors(exit.stderr);
-  if (!problems.length) throw new RestoreError(describeExit('pg_restore', exit), []);
+  const all = parseRestoreErrors(exit.stderr);
+  if (!all.length) throw new RestoreError(describeExit('pg_restore', exit), []);
+  const problems = all.filter((problem) => !isNewerSessionSetting(problem, targetMajor));
+  if (!problems.length && !exit.signal) {
+    core.warning(
+      `pg_restore set ${all.length} session parameter(s) that PostgreSQL ${targetMajor} does not know ` +
+        '(a newer client talking to an older server); they change no restored data, so the restore counts.',
+    );
+    return;
+  }
   throw new RestoreError(
     `pg_restore reported ${problems.length} error${problems.length === 1 ? '' : 's'}:\n` +
       problems.map((p) => `- ${p.error}${p.hint ? `\n  ${p.hint}` : ''}`).join('\n'),
@@ -98,6 +108,20 @@ export function parseRestoreErrors(stderr: string): RestoreProblem[] {
     problems.push({ error, ...(command ? { command } : {}), ...(hint ? { hint } : {}) });
   }
   return problems;
+}
+
+/** Session settings newer clients send first, by the major that introduced them. */
+const SESSION_SETTINGS_SINCE: Record<string, number> = { transaction_timeout: 17 };
+
+/**
+ * `SET transaction_timeout = 0` from a newer pg_restore fails on an older server: an error that changes no data.
+ * The restore of a dump made by a newer pg_dump (the nearest newer client, when the server's own was missing)
+ * needs that newer pg_restore, which then says this to the older server once per connection.
+ */
+function isNewerSessionSetting(problem: RestoreProblem, targetMajor: number): boolean {
+  const setting = /unrecognized configuration parameter "([^"]+)"/.exec(problem.error)?.[1];
+  const since = setting === undefined ? undefined : SESSION_SETTINGS_SINCE[setting];
+  return since !== undefined && targetMajor < since;
 }
 
 function hintFor(error: string): string | undefined {
