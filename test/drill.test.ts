@@ -324,7 +324,7 @@ describe('restore errors', () => {
       expect(result.failed).toBe(true);
       expect(result.outputs.result).toBe('failed');
       expect(result.stdout).toMatch(
-        /::error::pg_restore reported 1 error:%0A- could not execute query: ERROR:  role "app_reader" does not exist/,
+        /::error::pg_restore reported 1 error:%0A- could not execute query: ERROR: {2}role "app_reader" does not exist/,
       );
       expect(result.stdout).toMatch(/Create the role on the target first: CREATE ROLE "app_reader";/);
     } finally {
