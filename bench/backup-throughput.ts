@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateIdentity } from '../src/age/index.js';
 import { ensureWrappedClient, seedToolCache } from '../test/support/client-wrappers.js';
+import { pgEnvironment, sql } from '../test/support/dataset.js';
 import { startPostgres, type TestPostgres } from '../test/support/postgres-server.js';
 import { startS3 } from '../test/support/s3-server.js';
 import { ensureSystemPackages } from '../test/support/system-packages.js';
@@ -63,26 +64,6 @@ async function generate(server: TestPostgres, targetMb: number): Promise<number>
       'SELECT pg_database_size(current_database()) AS bytes',
     );
     return Number(size.rows[0]!.bytes);
-  } finally {
-    await client.end();
-  }
-}
-
-function pgEnv(server: TestPostgres): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    PGHOST: server.host,
-    PGPORT: String(server.port),
-    PGUSER: server.user,
-    PGPASSWORD: server.password,
-  };
-}
-
-async function sqlOn(server: TestPostgres, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server.url({ params: { sslmode: 'disable' } }) });
-  await client.connect();
-  try {
-    await client.query(text);
   } finally {
     await client.end();
   }
@@ -189,23 +170,23 @@ async function main(): Promise<void> {
       'sh',
       ['-c', `"${join(client.dir, 'bin', 'pg_dump')}" -Fc --compress=zstd:3 app > "${dumpFile}"`],
       {
-        env: pgEnv(server),
+        env: pgEnvironment(server),
       },
     );
     const bareRestore: number[] = [];
     const drill: number[] = [];
     for (let run = 0; run < runs; run++) {
-      await sqlOn(server, `CREATE DATABASE bare_${run}`);
+      await sql(server, 'app', `CREATE DATABASE bare_${run}`);
       let started = performance.now();
       await execFileAsync(
         join(client.dir, 'bin', 'pg_restore'),
         ['--no-owner', '--no-privileges', '-d', `bare_${run}`, dumpFile],
         {
-          env: pgEnv(server),
+          env: pgEnvironment(server),
         },
       );
       bareRestore.push((performance.now() - started) / 1000);
-      await sqlOn(server, `CREATE DATABASE drill_${run}`);
+      await sql(server, 'app', `CREATE DATABASE drill_${run}`);
       const output = join(scratch, `drill-output-${run}`);
       await writeFile(output, '');
       started = performance.now();

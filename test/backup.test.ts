@@ -15,7 +15,7 @@ import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
 import { seedToolCache } from './support/client-wrappers.js';
-import { countRows, seedDataset, sql } from './support/dataset.js';
+import { countRows, pgEnvironment, seedDataset, sql } from './support/dataset.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
 
 const execFileAsync = promisify(execFile);
@@ -59,17 +59,6 @@ function expectNoSecrets(result: ActionResult, secrets: string[], stored: string
     expect(result.files).not.toContain(secret);
     for (const text of stored) expect(text).not.toContain(secret);
   }
-}
-
-/** The libpq environment of the test server, for running the real client programs by hand. */
-function pgEnv(server: TestPostgres): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    PGHOST: server.host,
-    PGPORT: String(server.port),
-    PGUSER: server.user,
-    PGPASSWORD: server.password,
-  };
 }
 
 describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major) => {
@@ -138,7 +127,7 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
       join(clientBin, 'pg_restore'),
       ['--no-owner', '--exit-on-error', '-d', 'restored', dump],
       {
-        env: pgEnv(server),
+        env: pgEnvironment(server),
       },
     );
     const restored = await countRows(server, 'restored');
@@ -227,7 +216,7 @@ describe('backup failures and other modes', () => {
     await execFileAsync('age', ['-d', '-i', identityFile, '-o', dump, encrypted]);
     await sql(server, 'app', 'CREATE DATABASE consistent');
     await execFileAsync(join(result.paths[0]!, 'pg_restore'), ['--no-owner', '-d', 'consistent', dump], {
-      env: pgEnv(server),
+      env: pgEnvironment(server),
     });
     const restored = await countRows(server, 'consistent');
     const live = await countRows(server, 'app');

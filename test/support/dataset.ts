@@ -90,3 +90,14 @@ export async function sql(server: TestPostgres, database: string, text: string):
     await client.end();
   }
 }
+
+/** The libpq environment of a test server, for running the real client programs against it. */
+export function pgEnvironment(server: TestPostgres): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: server.user,
+    PGPASSWORD: server.password,
+  };
+}
