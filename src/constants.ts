@@ -23,6 +23,8 @@ export enum Input {
   Backup = 'backup',
   MaxBackupAge = 'max-backup-age',
   MaxRestoreTime = 'max-restore-time',
+  MigrateCommand = 'migrate-command',
+  GithubToken = 'github-token',
 }
 
 export enum Output {
@@ -40,6 +42,7 @@ export enum Output {
   TablesChecked = 'tables-checked',
   TablesMismatched = 'tables-mismatched',
   Result = 'result',
+  MigrateSeconds = 'migrate-seconds',
 }
 
 export const DEFAULT_APT_MIRROR = 'https://apt.postgresql.org/pub/repos/apt';

@@ -58,6 +58,10 @@ export interface RestoreInputs extends CommonInputs {
   readonly decryption: DecryptionSettings;
   readonly maxBackupAgeSeconds: number | undefined;
   readonly maxRestoreSeconds: number | undefined;
+  /** Drill: a shell command run against the restored database (the PR migration check). */
+  readonly migrateCommand: string | undefined;
+  /** Drill on a pull request: posts the report as one PR comment. */
+  readonly githubToken: string | undefined;
 }
 
 /** Every input of the action, read and checked once, before any work starts. */
@@ -68,6 +72,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const secretAccessKey = secretInput(Input.SecretAccessKey);
   const passphrase = secretInput(Input.Passphrase);
   const identityText = secretInput(Input.AgeIdentity);
+  const githubToken = secretInput(Input.GithubToken);
   const mode = readMode();
   const common: CommonInputs = {
     storage: readStorage(secretAccessKey),
@@ -101,6 +106,8 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     decryption: { identities: readIdentities(identityText), passphrase: passphrase || undefined },
     maxBackupAgeSeconds: readDuration(Input.MaxBackupAge),
     maxRestoreSeconds: readDuration(Input.MaxRestoreTime),
+    migrateCommand: readMigrateCommand(mode),
+    githubToken: githubToken || undefined,
   };
 }
 
@@ -176,6 +183,18 @@ function readConnectionUrl(name: Input, raw: string, env: NodeJS.ProcessEnv): Co
 function databaseNameOf(raw: string, env: NodeJS.ProcessEnv): string | undefined {
   if (!raw) return undefined;
   return readConnectionUrl(Input.DatabaseUrl, raw, env).database;
+}
+
+function readMigrateCommand(mode: 'restore' | 'drill'): string | undefined {
+  const command = core.getInput(Input.MigrateCommand).trim();
+  if (!command) return undefined;
+  if (mode !== 'drill') {
+    throw new InputError(
+      Input.MigrateCommand,
+      'runs in mode: drill only (after the restore and the row-count check).',
+    );
+  }
+  return command;
 }
 
 function readIdentities(text: string): Identity[] {

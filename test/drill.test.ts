@@ -301,7 +301,7 @@ describe('drill failures', () => {
     await sql(target, 'app', 'CREATE TABLE IF NOT EXISTS keep_me (id int)');
     const result = await drill(target, prefix);
     expect(result.failed, result.stdout).toBe(false);
-    expect(result.stdout).toMatch(/restores into a new database "drill_\d{14}"/);
+    expect(result.stdout).toMatch(/restores into a new database "drill_\d{14}_[0-9a-f]{4}"/);
     expect((await countRows(target, 'app')).get('public.keep_me')).toBe(0);
   });
 });

@@ -75,7 +75,7 @@ describe('workflows-examples and the drill action', () => {
     for (const [, name] of text.matchAll(/inputs\.([a-z0-9-]+)/g)) expect(drillInputs, name).toContain(name);
   });
 
-  it.each(['nightly-backup.yml', 'monthly-drill.yml'])(
+  it.each(['nightly-backup.yml', 'monthly-drill.yml', 'pr-migration-check.yml'])(
     '%s parses and uses only declared inputs',
     async (name) => {
       const content = await readFile(join(root, 'workflows-examples', name), 'utf8');

@@ -21,6 +21,9 @@ import {
   onTarget,
 } from '../restore/target-database.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
+import { checkMigration } from '../migrate/check-migration.js';
+import { migrationReport } from '../migrate/migration-report.js';
+import { publishMigrationReport } from '../migrate/publish-report.js';
 import { provideClientForMajor } from './client.js';
 
 /**
@@ -106,10 +109,15 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void
       await writeRestoreSummary(manifest, database, restoreSeconds);
       return;
     }
-    const diff = await core.group('Row counts', () =>
-      onTarget({ ...inputs.target, database }, async (connection) =>
-        diffRowCounts(manifest, await countAllRows(connection), await countLargeObjects(connection)),
-      ),
+    const restoredTarget = { ...inputs.target, database };
+    const { diff, restoredRows } = await core.group('Row counts', () =>
+      onTarget(restoredTarget, async (connection) => {
+        const rows = await countAllRows(connection);
+        return {
+          restoredRows: rows,
+          diff: diffRowCounts(manifest, rows, await countLargeObjects(connection)),
+        };
+      }),
     );
     core.setOutput(Output.TablesChecked, String(diff.checked));
     core.setOutput(Output.TablesMismatched, String(diff.mismatched));
@@ -124,6 +132,19 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void
             )
             .join('; '),
       );
+    }
+    if (inputs.migrateCommand) {
+      const analysis = await core.group('Migration check', () =>
+        checkMigration(inputs.migrateCommand!, restoredTarget, client.binDir, restoredRows),
+      );
+      core.setOutput(Output.MigrateSeconds, analysis.run.seconds.toFixed(1));
+      if (analysis.run.exitCode !== 0) {
+        const lastLine = analysis.run.outputTail.split('\n').at(-1) ?? '';
+        failures.push(
+          `migrate-command ${analysis.run.signal ? `was killed by ${analysis.run.signal}` : `exited with code ${analysis.run.exitCode}`}: ${lastLine}`,
+        );
+      }
+      await publishMigrationReport(migrationReport(analysis, manifest), inputs.githubToken);
     }
     if (inputs.maxBackupAgeSeconds !== undefined && backupAgeSeconds > inputs.maxBackupAgeSeconds) {
       failures.push(

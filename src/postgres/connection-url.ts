@@ -235,7 +235,21 @@ export function parseConnectionUrl(url: string, defaults: ParseDefaults): Connec
 
 /** The URL with the password replaced by `***`, for messages and logs. */
 export function redactedUrl(target: ConnectionTarget): string {
-  const credentials = encodeURIComponent(target.user) + (target.password === undefined ? '' : ':***');
+  return formatUrl(target, false);
+}
+
+/**
+ * The URL with the password, for a child's DATABASE_URL environment variable (a migration tool reads it there);
+ * never for argv or logs.
+ */
+export function connectionUrl(target: ConnectionTarget): string {
+  return formatUrl(target, true);
+}
+
+function formatUrl(target: ConnectionTarget, withPassword: boolean): string {
+  const password =
+    target.password === undefined ? '' : `:${withPassword ? encodeURIComponent(target.password) : '***'}`;
+  const credentials = encodeURIComponent(target.user) + password;
   const socketHosts = target.hosts.filter((h) => h.host.startsWith('/'));
   const tcpHosts = target.hosts.filter((h) => !h.host.startsWith('/'));
   const netloc = tcpHosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');

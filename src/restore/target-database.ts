@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { withClient } from '../postgres/server-version.js';
@@ -26,7 +27,8 @@ export async function inspectTarget(client: pg.Client): Promise<TargetState> {
 
 /** Creates an empty database for a drill next to a non-empty target, and returns its name. */
 export async function createDrillDatabase(client: pg.Client, createdAt: Date): Promise<string> {
-  const name = `drill_${createdAt.toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  // The time says when; the random suffix keeps two drills in the same second apart.
+  const name = `drill_${createdAt.toISOString().replace(/\D/g, '').slice(0, 14)}_${randomBytes(2).toString('hex')}`;
   await client.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`);
   return name;
 }

@@ -1,0 +1,40 @@
+import * as core from '@actions/core';
+import { startChild } from '../backup/child-process.js';
+import { type ConnectionTarget, connectionUrl } from '../postgres/connection-url.js';
+import { libpqEnvironment } from '../postgres/libpq-env.js';
+
+const TAIL_LINES = 60;
+const TAIL_BYTES = 16 * 1024;
+
+export interface MigrationRun {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly seconds: number;
+  /** The last lines of the command's combined output. */
+  readonly outputTail: string;
+}
+
+/**
+ * Runs `migrate-command` through bash with DATABASE_URL and the libpq PG* variables pointing at the restored
+ * database (the password only in the environment), streaming its output to the log and keeping its tail.
+ */
+export async function runMigrationCommand(command: string, target: ConnectionTarget): Promise<MigrationRun> {
+  const env = { ...libpqEnvironment(target), DATABASE_URL: connectionUrl(target) };
+  const started = performance.now();
+  // stderr joins stdout, so the log and the tail keep the command's own order of lines.
+  const child = startChild('bash', ['-eo', 'pipefail', '-c', `exec 2>&1\n${command}`], env);
+  let tail = '';
+  const keep = (text: string) => {
+    tail = (tail + text).slice(-TAIL_BYTES);
+    for (const line of text.split('\n')) if (line) core.info(`  | ${line}`);
+  };
+  child.process.stdout.setEncoding('utf8');
+  child.process.stdout.on('data', keep);
+  const exit = await child.exit;
+  return {
+    exitCode: exit.code,
+    signal: exit.signal,
+    seconds: (performance.now() - started) / 1000,
+    outputTail: tail.split('\n').slice(-TAIL_LINES).join('\n').trim(),
+  };
+}
