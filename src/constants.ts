@@ -25,6 +25,12 @@ export enum Input {
   MaxRestoreTime = 'max-restore-time',
   MigrateCommand = 'migrate-command',
   GithubToken = 'github-token',
+  KeepLast = 'keep-last',
+  KeepDaily = 'keep-daily',
+  KeepWeekly = 'keep-weekly',
+  KeepMonthly = 'keep-monthly',
+  SlackWebhookUrl = 'slack-webhook-url',
+  Notify = 'notify',
 }
 
 export enum Output {
@@ -43,6 +49,7 @@ export enum Output {
   TablesMismatched = 'tables-mismatched',
   Result = 'result',
   MigrateSeconds = 'migrate-seconds',
+  PrunedCount = 'pruned-count',
 }
 
 export const DEFAULT_APT_MIRROR = 'https://apt.postgresql.org/pub/repos/apt';

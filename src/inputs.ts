@@ -6,15 +6,15 @@ import { parseDumpArgs } from './backup/dump-args.js';
 import type { RowCountMode } from './backup/manifest.js';
 import { DEFAULT_APT_MIRROR, Input } from './constants.js';
 import { parseDuration } from './duration.js';
+import type { NotifyWhen } from './notify/slack.js';
+import { parseRetention, type RetentionPolicy } from './retention/policy.js';
 import { InputError } from './errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
 import type { S3Settings } from './storage/s3-client.js';
 
-export const MODES = ['backup', 'restore', 'drill'] as const;
+export const MODES = ['backup', 'restore', 'drill', 'prune'] as const;
 export type Mode = (typeof MODES)[number];
-/** Modes of the contract that a later release adds. */
-const PLANNED_MODES = ['prune'];
 
 /** How the backup is encrypted: to age public keys (the default), with a passphrase, or explicitly not at all. */
 export type EncryptionSettings =
@@ -36,6 +36,8 @@ interface CommonInputs {
   readonly storage: S3Settings;
   readonly pgVersion: RequestedVersion;
   readonly pgAptMirror: string;
+  readonly notify: NotifyWhen;
+  readonly slackWebhookUrl: string | undefined;
 }
 
 export interface BackupInputs extends CommonInputs {
@@ -46,6 +48,14 @@ export interface BackupInputs extends CommonInputs {
   readonly compression: string;
   readonly rowCounts: RowCountMode;
   readonly pgDumpArgs: readonly string[];
+  /** Applied after a successful backup only; undefined: nothing is ever deleted. */
+  readonly retention: RetentionPolicy | undefined;
+}
+
+export interface PruneInputs extends CommonInputs {
+  readonly mode: 'prune';
+  readonly databaseName: string | undefined;
+  readonly retention: RetentionPolicy;
 }
 
 export interface RestoreInputs extends CommonInputs {
@@ -65,7 +75,7 @@ export interface RestoreInputs extends CommonInputs {
 }
 
 /** Every input of the action, read and checked once, before any work starts. */
-export type Inputs = BackupInputs | RestoreInputs;
+export type Inputs = BackupInputs | RestoreInputs | PruneInputs;
 
 export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   // Secrets are masked first, so that no later error can print them.
@@ -73,12 +83,31 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const passphrase = secretInput(Input.Passphrase);
   const identityText = secretInput(Input.AgeIdentity);
   const githubToken = secretInput(Input.GithubToken);
+  const slackWebhookUrl = secretInput(Input.SlackWebhookUrl);
   const mode = readMode();
   const common: CommonInputs = {
     storage: readStorage(secretAccessKey),
     pgVersion: readPgVersion(),
     pgAptMirror: readAptMirror(),
+    notify: readChoice(Input.Notify, ['failure', 'always', 'never'] as const, 'failure'),
+    slackWebhookUrl: readSlackWebhook(slackWebhookUrl),
   };
+  const retention = readRetention();
+  if (mode === 'prune') {
+    if (!retention) {
+      throw new InputError(
+        Input.KeepLast,
+        'and keep-daily, keep-weekly, keep-monthly are all empty: prune needs at least one rule (nothing is deleted without one).',
+      );
+    }
+    const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+    return {
+      ...common,
+      mode,
+      retention,
+      databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
+    };
+  }
   if (mode === 'backup') {
     const compression = core.getInput(Input.Compression) || 'auto';
     checkCompressionSyntax(compression);
@@ -94,6 +123,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
       compression,
       rowCounts: readChoice(Input.RowCounts, ['exact', 'estimate', 'off'] as const, 'exact'),
       pgDumpArgs: parseDumpArgs(core.getInput(Input.PgDumpArgs)),
+      retention,
     };
   }
   const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
@@ -137,12 +167,6 @@ function secretInput(name: Input): string {
 function readMode(): Mode {
   const mode = (core.getInput(Input.Mode) || 'backup').trim().toLowerCase();
   if ((MODES as readonly string[]).includes(mode)) return mode as Mode;
-  if (PLANNED_MODES.includes(mode)) {
-    throw new InputError(
-      Input.Mode,
-      `'${mode}' is not available in this release yet; this release runs backup.`,
-    );
-  }
   throw new InputError(Input.Mode, `'${mode}' is not a mode: use backup, restore, drill or prune.`);
 }
 
@@ -183,6 +207,26 @@ function readConnectionUrl(name: Input, raw: string, env: NodeJS.ProcessEnv): Co
 function databaseNameOf(raw: string, env: NodeJS.ProcessEnv): string | undefined {
   if (!raw) return undefined;
   return readConnectionUrl(Input.DatabaseUrl, raw, env).database;
+}
+
+function readRetention(): RetentionPolicy | undefined {
+  return parseRetention({
+    'keep-last': core.getInput(Input.KeepLast),
+    'keep-daily': core.getInput(Input.KeepDaily),
+    'keep-weekly': core.getInput(Input.KeepWeekly),
+    'keep-monthly': core.getInput(Input.KeepMonthly),
+  });
+}
+
+function readSlackWebhook(url: string): string | undefined {
+  if (!url) return undefined;
+  if (!/^https?:\/\/\S+$/.test(url)) {
+    throw new InputError(
+      Input.SlackWebhookUrl,
+      'is not a URL: give the incoming webhook URL Slack shows (https://hooks.slack.com/services/…).',
+    );
+  }
+  return url;
 }
 
 function readMigrateCommand(mode: 'restore' | 'drill'): string | undefined {

@@ -3,7 +3,10 @@ import { Output } from './constants.js';
 import { errorMessage } from './errors.js';
 import { type Inputs, loadInputs } from './inputs.js';
 import { backupMode } from './modes/backup-mode.js';
+import { pruneMode } from './modes/prune-mode.js';
 import { restoreMode } from './modes/restore-mode.js';
+import type { RunFactsDraft } from './modes/run-facts.js';
+import { notifySlack, shouldNotify } from './notify/slack.js';
 import { probeBucket, probeBucketReadable } from './storage/preflight.js';
 import { createS3Client } from './storage/s3-client.js';
 import { describeStore } from './storage/s3-errors.js';
@@ -22,18 +25,36 @@ export async function run(task: () => Promise<void> = runAction): Promise<void> 
 
 /** The action: read and check every input, check the bucket, run the mode. */
 export async function runAction(): Promise<void> {
+  const started = performance.now();
   const inputs = loadInputs();
-  await runMode(inputs);
+  const facts: RunFactsDraft = { mode: inputs.mode };
+  try {
+    await runMode(inputs, facts);
+    facts.status = 'succeeded';
+  } catch (error) {
+    facts.status = 'failed';
+    facts.error = errorMessage(error);
+    throw error;
+  } finally {
+    if (inputs.slackWebhookUrl && shouldNotify(inputs.notify, facts.status ?? 'failed')) {
+      const durationSeconds = (performance.now() - started) / 1000;
+      await notifySlack(inputs.slackWebhookUrl, {
+        ...facts,
+        status: facts.status ?? 'failed',
+        durationSeconds,
+      });
+    }
+  }
 }
 
-async function runMode(inputs: Inputs): Promise<void> {
+async function runMode(inputs: Inputs, facts: RunFactsDraft): Promise<void> {
   const s3 = createS3Client(inputs.storage);
   try {
     await core.group('Bucket', async () => {
       core.info(
         `Checking s3://${inputs.storage.bucket}/${inputs.storage.prefix} at ${describeStore(inputs.storage)}`,
       );
-      if (inputs.mode === 'backup') {
+      if (inputs.mode === 'backup' || inputs.mode === 'prune') {
         await probeBucket(s3, inputs.storage);
         core.info('Write, read and delete of a probe object: ok');
       } else {
@@ -41,8 +62,9 @@ async function runMode(inputs: Inputs): Promise<void> {
         core.info('Listing: ok');
       }
     });
-    if (inputs.mode === 'backup') await backupMode(inputs, s3);
-    else await restoreMode(inputs, s3);
+    if (inputs.mode === 'backup') await backupMode(inputs, s3, facts);
+    else if (inputs.mode === 'prune') await pruneMode(inputs, s3, facts);
+    else await restoreMode(inputs, s3, facts);
   } finally {
     s3.destroy();
   }

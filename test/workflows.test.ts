@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
@@ -75,7 +75,7 @@ describe('workflows-examples and the drill action', () => {
     for (const [, name] of text.matchAll(/inputs\.([a-z0-9-]+)/g)) expect(drillInputs, name).toContain(name);
   });
 
-  it.each(['nightly-backup.yml', 'monthly-drill.yml', 'pr-migration-check.yml'])(
+  it.each(readdirSync(join(root, 'workflows-examples')).filter((name) => name.endsWith('.yml')))(
     '%s parses and uses only declared inputs',
     async (name) => {
       const content = await readFile(join(root, 'workflows-examples', name), 'utf8');
@@ -99,4 +99,36 @@ describe('workflows-examples and the drill action', () => {
       }
     },
   );
+});
+
+describe('README reference tables', () => {
+  /** The rows of the markdown table under `heading`: first cell (the `name`) → second cell. */
+  async function readmeTable(heading: string): Promise<Map<string, string>> {
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const start = readme.indexOf(`\n${heading}\n`);
+    expect(start, heading).toBeGreaterThan(0);
+    const rows = new Map<string, string>();
+    for (const line of readme.slice(start + heading.length + 2).split('\n')) {
+      if (line.startsWith('#')) break;
+      const cells = /^\|\s*`([a-z0-9-]+)`\s*\|([^|]*)\|/.exec(line);
+      if (cells) rows.set(cells[1]!, cells[2]!.trim().replace(/^`|`$/g, ''));
+    }
+    return rows;
+  }
+
+  it.each([
+    ['action.yml', '### Inputs of `action.yml`', '### Outputs of `action.yml`'],
+    ['drill/action.yml', '### Inputs of `drill/action.yml`', '### Outputs of `drill/action.yml`'],
+  ])('%s: every input with its default, and every output', async (path, inputsHeading, outputsHeading) => {
+    const content = await readFile(join(root, path), 'utf8');
+    const parsed = parseAction({ name: path, content }, new NoOperationTraceWriter());
+    const template = convertActionTemplate(parsed.context, parsed.value!);
+    const inputs = await readmeTable(inputsHeading);
+    expect([...inputs.keys()].sort()).toEqual(template.inputs!.map((input) => input.id).sort());
+    for (const input of template.inputs!) {
+      expect(inputs.get(input.id), input.id).toBe(input.default?.toString() ?? '');
+    }
+    const outputs = await readmeTable(outputsHeading);
+    expect([...outputs.keys()].sort()).toEqual(template.outputs!.map((output) => output.id).sort());
+  });
 });

@@ -4,13 +4,17 @@ import { resolveCompression } from '../backup/compression.js';
 import { setBackupOutputs, writeBackupSummary } from '../backup/report.js';
 import { runBackup } from '../backup/run-backup.js';
 import { Output } from '../constants.js';
+import { errorMessage } from '../errors.js';
 import type { BackupInputs } from '../inputs.js';
 import { redactedUrl } from '../postgres/connection-url.js';
 import { readServerVersion } from '../postgres/server-version.js';
 import { provideClientForMajor } from './client.js';
+import { applyRetention } from './retention-step.js';
+import type { RunFactsDraft } from './run-facts.js';
 
 /** `mode: backup`: the matching pg_dump, one consistent streamed dump, the manifest last. */
-export async function backupMode(inputs: BackupInputs, s3: S3Client): Promise<void> {
+export async function backupMode(inputs: BackupInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
+  facts.database = inputs.database.database;
   const server = await core.group('PostgreSQL server', async () => {
     core.info(`Connecting to ${redactedUrl(inputs.database)}`);
     const version = await readServerVersion(inputs.database);
@@ -21,6 +25,26 @@ export async function backupMode(inputs: BackupInputs, s3: S3Client): Promise<vo
   const client = await provideClientForMajor(server.major, inputs);
   const compression = resolveCompression(inputs.compression, client.major);
   const result = await core.group('Backup', () => runBackup({ inputs, s3, server, client, compression }));
+  facts.key = result.keys.object;
+  facts.sizeBytes = result.manifest.object.sizeBytes;
   setBackupOutputs(result);
   await writeBackupSummary(result);
+  // Only after a backup that succeeded: a failing job never eats into the backups that remain.
+  if (inputs.retention) {
+    try {
+      facts.prunedCount = await applyRetention(
+        s3,
+        inputs.storage,
+        inputs.database.database,
+        inputs.retention,
+      );
+    } catch (error) {
+      throw new Error(
+        `The backup ${result.keys.object} is stored and complete, but retention failed: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
 }

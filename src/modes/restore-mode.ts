@@ -25,23 +25,24 @@ import { checkMigration } from '../migrate/check-migration.js';
 import { migrationReport } from '../migrate/migration-report.js';
 import { publishMigrationReport } from '../migrate/publish-report.js';
 import { provideClientForMajor } from './client.js';
+import type { RunFactsDraft } from './run-facts.js';
 
 /**
  * `mode: restore` and `mode: drill`: find the backup, prove it intact before the target sees a statement,
  * restore it with the backup's pg_restore, and (drill) compare every table's rows with the manifest, measuring
  * the RPO (backup age) and RTO (restore time) the team actually has.
  */
-export async function restoreMode(inputs: RestoreInputs, s3: S3Client): Promise<void> {
+export async function restoreMode(inputs: RestoreInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
   const drill = inputs.mode === 'drill';
   try {
-    await restoreOrDrill(inputs, s3);
+    await restoreOrDrill(inputs, s3, facts);
   } catch (error) {
     if (drill) core.setOutput(Output.Result, 'failed');
     throw error;
   }
 }
 
-async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void> {
+async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
   const drill = inputs.mode === 'drill';
   const manifest = await core.group('Backup', async () => {
     const manifestKey = await resolveManifestKey(s3, inputs.storage, inputs.backup, inputs.databaseName);
@@ -55,6 +56,9 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void
     return found;
   });
   const backupAgeSeconds = Math.max(0, (Date.now() - Date.parse(manifest.createdAt)) / 1000);
+  facts.database = manifest.database;
+  facts.key = manifest.object.key;
+  if (drill) facts.backupAgeSeconds = backupAgeSeconds;
   if (drill) core.setOutput(Output.BackupAgeSeconds, backupAgeSeconds.toFixed(0));
 
   const server = await core.group('Target server', async () => {
@@ -103,6 +107,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void
     });
     const restoreSeconds = (performance.now() - started) / 1000;
     core.setOutput(Output.RestoreSeconds, restoreSeconds.toFixed(1));
+    facts.restoreSeconds = restoreSeconds;
     core.info(`Restored in ${describeDuration(restoreSeconds)}`);
 
     if (!drill) {
@@ -121,6 +126,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client): Promise<void
     );
     core.setOutput(Output.TablesChecked, String(diff.checked));
     core.setOutput(Output.TablesMismatched, String(diff.mismatched));
+    facts.tablesMismatched = diff.mismatched;
     const failures: string[] = [];
     if (diff.mismatched) {
       const bad = diff.rows.filter((row) => row.status === 'mismatch' || row.status === 'missing');
