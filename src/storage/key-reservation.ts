@@ -32,7 +32,13 @@ export async function reserveBackupKeys(
     ) {
       try {
         await s3.send(
-          new PutObjectCommand({ Bucket: settings.bucket, Key: keys.object, Body: '', IfNoneMatch: '*' }),
+          new PutObjectCommand({
+            Bucket: settings.bucket,
+            Key: keys.object,
+            Body: new Uint8Array(0),
+            ContentLength: 0,
+            IfNoneMatch: '*',
+          }),
         );
         return { keys, createdAt };
       } catch (error) {
