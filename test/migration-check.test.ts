@@ -38,7 +38,7 @@ describe('PR migration check: migrate-command on a restored backup', () => {
       'app',
       `CREATE TABLE events (id bigint PRIMARY KEY, account int, kind text, note text, at timestamptz);
        INSERT INTO events
-         SELECT g, g % 1000, 'kind-' || g % 7, repeat(md5(g::text), 6), timestamptz '2025-01-01' + g * interval '1 s'
+         SELECT g, g % 1000, 'kind-' || g % 7, repeat(md5(g::text), 12), timestamptz '2025-01-01' + g * interval '1 s'
          FROM generate_series(1, ${BIG_TABLE_ROWS}) g;`,
     );
     const backup = await runAction(

@@ -39,13 +39,13 @@ export function migrationReport(analysis: MigrationAnalysis, manifest: Manifest)
 /** Every lock seen (sampled every 100 ms), longest first; those of LONG_LOCK_SECONDS or more are flagged. */
 function lockSection({ locks, rowsBefore }: MigrationAnalysis): string[] {
   const lines = ['### Locks that block writes', ''];
-  if (!locks.some((lock) => lock.seconds >= LONG_LOCK_SECONDS)) {
+  // Compared as shown (to a tenth of a second), so the sentence and the list never disagree.
+  const long = (seconds: number) => Math.round(seconds * 10) / 10 >= LONG_LOCK_SECONDS;
+  if (!locks.some((lock) => long(lock.seconds))) {
     lines.push(`No table was locked against writes for ${LONG_LOCK_SECONDS} s or more.`, '');
   }
   for (const lock of locks) {
-    lines.push(
-      `- ${lock.seconds >= LONG_LOCK_SECONDS ? '⚠️ ' : ''}${formatLock(lock, rowsBefore.get(lock.table))}`,
-    );
+    lines.push(`- ${long(lock.seconds) ? '⚠️ ' : ''}${formatLock(lock, rowsBefore.get(lock.table))}`);
   }
   return [...lines, ''];
 }
