@@ -199,6 +199,48 @@ describe('drill failures', () => {
     );
   });
 
+  it('refuses a manifest whose checksum disagrees with the object', async () => {
+    const manifest = await manifestOf(outputs['manifest-key']!);
+    const wrong = { ...manifest, object: { ...manifest.object, sha256: 'f'.repeat(64) } };
+    await withReplaced(outputs['manifest-key']!, JSON.stringify(wrong), () =>
+      expectRefusedBeforeTarget(
+        /::error::The backup .* does not match its manifest: .* but the manifest says .* SHA-256 f{64}/,
+      ),
+    );
+  });
+
+  it("refuses an object replaced by another backup's", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a backup of another second
+    const other = await backup(source, `${prefix}-other`);
+    await withReplaced(outputs.key!, await bucket.get(other.key!), () =>
+      expectRefusedBeforeTarget(/::error::The backup .* does not match its manifest/),
+    );
+  });
+
+  it('refuses a wrong passphrase on a passphrase backup', async () => {
+    const passPrefix = `${prefix}-pass`;
+    const made = await runAction(
+      {
+        'database-url': source.url(),
+        passphrase: 'the right passphrase, long enough',
+        prefix: passPrefix,
+        'pg-apt-mirror': mirror.url,
+        ...bucket.inputs,
+      },
+      runnerEnv,
+    );
+    expect(made.failed, made.stdout).toBe(false);
+    const before = await databases(target);
+    const result = await drill(target, passPrefix, {
+      'age-identity': '',
+      passphrase: 'a wrong passphrase entirely',
+    });
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(/::error::The backup .* could not be decrypted: .*passphrase/i);
+    expect(await databases(target)).toEqual(before);
+    expect(withoutMaskCommands(result.stdout)).not.toContain('a wrong passphrase entirely');
+  });
+
   it('refuses a wrong identity, naming the input', async () => {
     const other = (await execFileAsync('age-keygen')).stdout;
     await expectRefusedBeforeTarget(
@@ -374,12 +416,12 @@ describe('restore errors', () => {
 });
 
 describe('finding the backup', () => {
-  it('takes the newest manifest past 1,000 keys and never an object without one', async () => {
+  it('takes the newest manifest among 1,500 backups (3,000 keys) and never an object without one', async () => {
     const store = await createTestBucket();
     const put = (key: string) =>
       store.client.send(new PutObjectCommand({ Bucket: store.name, Key: key, Body: '' }));
     const keys: string[] = [];
-    for (let day = 0; day < 1050; day++) {
+    for (let day = 0; day < 1500; day++) {
       const at = new Date(Date.UTC(2020, 0, 1) + day * 86_400_000)
         .toISOString()
         .replace(/\.\d{3}Z$/, 'Z')
@@ -397,7 +439,7 @@ describe('finding the backup', () => {
       credentials: undefined,
     };
     expect(await latestManifestKey(store.client, settings, 'app')).toBe(
-      'postgres/app/2022-11-15T00-00-00Z.manifest.json',
+      'postgres/app/2024-02-08T00-00-00Z.manifest.json',
     );
   });
 

@@ -13,7 +13,12 @@ import { reserveBackupKeys } from '../storage/key-reservation.js';
 import type { BackupKeys } from '../storage/object-layout.js';
 import { chooseQueueSize, choosePartSize } from '../storage/part-size.js';
 import { explainS3Error } from '../storage/s3-errors.js';
-import { abortPendingUploads, deleteObject, storedSize, uploadStream } from '../storage/streaming-upload.js';
+import {
+  abortPendingUploads,
+  deleteObjectBestEffort,
+  storedSize,
+  uploadStream,
+} from '../storage/streaming-upload.js';
 import { describeExit, startChild } from './child-process.js';
 import { DumpContentsReader } from './dump-contents.js';
 import type { Encryption, Manifest } from './manifest.js';
@@ -62,7 +67,7 @@ export async function runBackup(context: BackupContext): Promise<BackupResult> {
     return await backupInto(context, keys, createdAt, started);
   } catch (error) {
     // The placeholder, or a completed object, without its manifest: never left behind.
-    await deleteObject(context.s3, inputs.storage.bucket, keys.object).catch(() => undefined);
+    await deleteObjectBestEffort(context.s3, inputs.storage.bucket, keys.object);
     throw error;
   }
 }
@@ -241,12 +246,9 @@ async function dumpAndUpload(
     remember(error);
     await Promise.allSettled([flowing, uploading, counting, dump.exit]);
     await abortPendingUploads(s3, bucket, keys.object);
-    // pg_dump's own failure explains the rest (a broken pipe downstream, an aborted upload).
-    const dumpFailure = await verdict.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    throw dumpFailure instanceof SnapshotImportError ? dumpFailure : (dumpFailure ?? firstError);
+    // The first failure is the cause: pg_dump's own error reaches the pipeline first (through the gate), and a
+    // store that fails first is reported as such, not as the pg_dump this code then had to stop.
+    throw firstError;
   } finally {
     progress.stop();
   }

@@ -3,6 +3,7 @@ import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AgeError, createDecryptStream } from '../age/index.js';
+import { formatBytes } from '../backup/format.js';
 import { MeasuringStream } from '../backup/stream-stages.js';
 import type { Manifest } from '../backup/manifest.js';
 import { Input } from '../constants.js';
@@ -41,7 +42,9 @@ export async function fetchVerifiedDump(
     throw new Error(explainS3Error(error, settings, `read ${key}`), { cause: error });
   }
   const measured = new MeasuringStream();
-  await pipeline(body, measured, createWriteStream(encryptedPath));
+  await pipeline(body, measured, createWriteStream(encryptedPath)).catch((error: unknown) => {
+    throw explainWriteFailure(error, encryptedPath, manifest);
+  });
   if (measured.bytes !== manifest.object.sizeBytes || measured.sha256() !== manifest.object.sha256) {
     throw new BackupIntegrityError(
       `The backup ${key} does not match its manifest: ${measured.bytes} bytes with SHA-256 ${measured.sha256()}, ` +
@@ -52,6 +55,8 @@ export async function fetchVerifiedDump(
   try {
     await pipeline(createReadStream(encryptedPath), decrypt, createWriteStream(dumpPath));
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
+      throw explainWriteFailure(error, dumpPath, manifest);
     if (error instanceof AgeError) {
       throw new BackupIntegrityError(
         `The backup ${key} could not be decrypted: ${error.message}. It was not restored.`,
@@ -59,6 +64,17 @@ export async function fetchVerifiedDump(
     }
     throw error;
   }
+}
+
+/** A full temp disk is named as such, with the room the restore needs. */
+function explainWriteFailure(error: unknown, path: string, manifest: Manifest): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') return error;
+  return new Error(
+    `The runner's temp disk is full (writing ${path}): the restore needs room for the backup and its decrypted ` +
+      `dump, about ${formatBytes(manifest.object.sizeBytes * 2)} or more. Free space in RUNNER_TEMP, or use a ` +
+      'larger runner. Nothing was restored.',
+    { cause: error },
+  );
 }
 
 function decryptStage(manifest: Manifest, decryption: DecryptionSettings): Transform {

@@ -81,18 +81,43 @@ export async function uploadStream(options: StreamingUploadOptions): Promise<voi
   }
 }
 
-/** Aborts every multipart upload pending under exactly `key`. Best effort: it runs on a failure path. */
+/** Delays between attempts to clean up after a failure: the store may be coming back from an outage. */
+const CLEANUP_RETRY_MS = [1000, 2000, 4000, 8000];
+
+/**
+ * Aborts every multipart upload pending under exactly `key`, retrying for about 15 s when the store does not
+ * answer (it may be the reason the upload failed). Best effort: it runs on a failure path and never throws.
+ */
 export async function abortPendingUploads(client: S3Client, bucket: string, key: string): Promise<void> {
-  try {
-    const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-    for (const pending of listed.Uploads ?? []) {
-      if (pending.Key !== key || !pending.UploadId) continue;
-      await client.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: pending.UploadId }),
-      );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+      for (const pending of listed.Uploads ?? []) {
+        if (pending.Key !== key || !pending.UploadId) continue;
+        await client.send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: pending.UploadId }),
+        );
+      }
+      return;
+    } catch {
+      const delay = CLEANUP_RETRY_MS[attempt];
+      if (delay === undefined) return; // the original error, not this one, is what the user needs to see
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
-  } catch {
-    // The SDK already tried to abort; a second failure here must not hide the first error.
+  }
+}
+
+/** Deletes `key`, retrying like abortPendingUploads; never throws. */
+export async function deleteObjectBestEffort(client: S3Client, bucket: string, key: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      return;
+    } catch {
+      const delay = CLEANUP_RETRY_MS[attempt];
+      if (delay === undefined) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 
@@ -100,8 +125,4 @@ export async function abortPendingUploads(client: S3Client, bucket: string, key:
 export async function storedSize(client: S3Client, bucket: string, key: string): Promise<number | undefined> {
   const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   return head.ContentLength;
-}
-
-export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }

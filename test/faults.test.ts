@@ -1,0 +1,185 @@
+/**
+ * The fault suite: faults mid-run, each ending with a non-zero exit, a message naming the cause, no manifest for
+ * the broken backup, no pending multipart upload, `latest` unchanged and nothing deleted. Run it alone with
+ * `npm run test:faults`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestManifestKey } from '../src/storage/backup-catalog.js';
+import { type ActionResult, runAction } from './support/action-run.js';
+import { createTestBucket, type TestBucket } from './support/bucket.js';
+import { withoutMaskCommands } from './support/capture.js';
+import { seedToolCache } from './support/client-wrappers.js';
+import { seedDataset, sql } from './support/dataset.js';
+import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
+import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+
+const execFileAsync = promisify(execFile);
+
+describe('fault suite: faults mid-run', () => {
+  let scratch: string;
+  let server: TestPostgres;
+  let bucket: TestBucket;
+  let proxy: FaultProxy;
+  let recipient: string;
+  let identity: string;
+  let runnerEnv: Record<string, string>;
+  let goodKey: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'faults-'));
+    [server, bucket] = await Promise.all([startPostgres(17), createTestBucket()]);
+    proxy = await startFaultProxy(bucket.inputs.endpoint!);
+    runnerEnv = {
+      RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'),
+      RUNNER_TEMP: join(scratch, 'temp'),
+      POSTGRES_BACKUP_STALL_TIMEOUT_SECONDS: '3',
+    };
+    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
+    await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
+    identity = await readFile(join(scratch, 'key.txt'), 'utf8');
+    recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+    await seedDataset(server, 'app', 150);
+    const first = await backup();
+    expect(first.failed, first.stdout).toBe(false);
+    goodKey = first.outputs['manifest-key']!;
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await server.stop();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  /** A backup through the proxy, uncompressed so the stream spans many parts. */
+  function backup(target: TestPostgres = server): Promise<ActionResult> {
+    return runAction(
+      {
+        'database-url': target.url(),
+        'age-recipients': recipient,
+        compression: 'none',
+        ...bucket.inputs,
+        endpoint: proxy.url,
+      },
+      runnerEnv,
+    );
+  }
+
+  const settings = () => ({
+    bucket: bucket.name,
+    prefix: 'postgres',
+    endpoint: bucket.inputs.endpoint,
+    region: bucket.inputs.region!,
+    forcePathStyle: true,
+    credentials: undefined,
+  });
+
+  /** Nothing half-done: no new key, no pending upload, the good backup still latest, nothing deleted. */
+  async function expectNothingLeft(before: string[]): Promise<void> {
+    expect(await bucket.keys()).toEqual(before);
+    expect(await bucket.pendingUploads()).toEqual([]);
+    expect(await latestManifestKey(bucket.client, settings(), 'app')).toBe(goodKey);
+  }
+
+  async function untilPartsUploaded(count: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (proxy.requests.filter((line) => /^PUT .*partNumber=/.test(line)).length < count) {
+      if (Date.now() > deadline) throw new Error('no part upload seen');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('retries 500 and 503 answers with backoff and completes the backup', async () => {
+    proxy.inject({ kind: 'status', status: 503, times: 2 });
+    const first = await backup();
+    expect(proxy.faulted()).toBe(2);
+    proxy.inject({ kind: 'status', status: 500, times: 2 });
+    const second = await backup();
+    expect(proxy.faulted()).toBe(4);
+    await proxy.heal();
+    for (const result of [first, second]) {
+      expect(result.failed, result.stdout).toBe(false);
+      expect(await bucket.keys()).toContain(result.outputs['manifest-key']);
+    }
+    goodKey = second.outputs['manifest-key']!;
+  });
+
+  it('fails on a network that stalls with no bytes: the stall timeout fires', async () => {
+    const before = await bucket.keys();
+    proxy.requests.length = 0;
+    const running = backup();
+    await untilPartsUploaded(1);
+    proxy.inject({ kind: 'stall' });
+    const result = await running;
+    await proxy.heal();
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(/::error::.*the upload stalled: no part reached the bucket for 3 s/);
+    await expectNothingLeft(before);
+  });
+
+  it('fails when the S3 server goes away mid-upload, and cleans up once it is back', async () => {
+    const before = await bucket.keys();
+    proxy.requests.length = 0;
+    const running = backup();
+    await untilPartsUploaded(1);
+    proxy.inject({ kind: 'down' });
+    setTimeout(() => void proxy.heal(), 1500);
+    const result = await running;
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(
+      /::error::Input 'endpoint': could not reach the endpoint http:\/\/127\.0\.0\.1:\d+ \((ECONNREFUSED|ECONNRESET|EPIPE)\)/,
+    );
+    await expectNothingLeft(before);
+  });
+
+  it('fails when the PostgreSQL server stops mid-dump', async () => {
+    const doomed = await startPostgres(17);
+    try {
+      await seedDataset(doomed, 'app', 150);
+      const before = await bucket.keys();
+      proxy.requests.length = 0;
+      const running = backup(doomed);
+      await untilPartsUploaded(1);
+      await doomed.stop();
+      const result = await running;
+      expect(result.failed).toBe(true);
+      expect(result.stdout).toMatch(
+        /::error::pg_dump exited with code 1: .*(terminating connection|server closed the connection|connection to server)/,
+      );
+      await expectNothingLeft(before);
+    } finally {
+      await doomed.stop();
+    }
+  });
+
+  it('names a full temp disk during a drill, before the target sees a statement', async () => {
+    expect(process.getuid?.(), 'mounting a small tmpfs needs root, as the CI runs').toBe(0);
+    const small = join(scratch, 'small-temp');
+    await mkdir(small);
+    await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
+    const target = await startPostgres(17);
+    try {
+      const result = await runAction(
+        { mode: 'drill', 'target-url': target.url(), 'age-identity': identity, ...bucket.inputs },
+        { ...runnerEnv, RUNNER_TEMP: small },
+      );
+      expect(result.failed).toBe(true);
+      expect(result.stdout).toMatch(
+        /::error::The runner's temp disk is full \(writing .*\): the restore needs room/,
+      );
+      const [tables] = await sql(
+        target,
+        'app',
+        "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'",
+      );
+      expect(tables!.rows[0]).toEqual({ n: 0 });
+      expect(withoutMaskCommands(result.stdout)).not.toContain(target.password);
+    } finally {
+      await target.stop();
+      await execFileAsync('umount', [small]);
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** What the proxy does to a request it is asked to fault. */
+export type Fault =
+  | { readonly kind: 'status'; readonly status: 500 | 503; readonly times: number }
+  | { readonly kind: 'stall' }
+  | { readonly kind: 'down' };
+
+export interface FaultProxy {
+  /** The endpoint to give the action instead of the S3 server's. */
+  readonly url: string;
+  /** Requests seen, as `METHOD path?query`. */
+  readonly requests: string[];
+  /** Requests answered with an injected error status so far. */
+  readonly faulted: () => number;
+  /** Faults requests that `match` (default: part uploads) from now on. */
+  inject(fault: Fault, match?: (request: IncomingMessage) => boolean): void;
+  /** Back to passing everything through (and listening again after `down`). */
+  heal(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A part of a multipart upload: `PUT …?partNumber=N&uploadId=…`. */
+export const isUploadPart = (request: IncomingMessage): boolean =>
+  request.method === 'PUT' && /[?&]partNumber=/.test(request.url ?? '');
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of the real S3 server that can answer 500/503 for a while, stall a request
+ * (read nothing, answer nothing), or go down (drop every connection and refuse new ones), as a network or a
+ * provider does. Requests pass through byte for byte, Host header included, so SigV4 signatures stay valid.
+ */
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  let fault: Fault | undefined;
+  let matches: (request: IncomingMessage) => boolean = isUploadPart;
+  let remaining = 0;
+  let faulted = 0;
+
+  const forward = (request: IncomingMessage, response: ServerResponse) => {
+    const upstreamRequest = httpRequest(
+      {
+        hostname: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (upstreamResponse) => {
+        response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        upstreamResponse.pipe(response);
+      },
+    );
+    upstreamRequest.on('error', () => response.destroy());
+    request.pipe(upstreamRequest);
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    requests.push(`${request.method ?? ''} ${request.url ?? ''}`);
+    if (fault && matches(request)) {
+      if (fault.kind === 'stall') return; // read nothing, answer nothing
+      if (fault.kind === 'status' && remaining > 0) {
+        remaining--;
+        faulted++;
+        request.resume();
+        response.writeHead(fault.status, { 'Content-Type': 'application/xml' });
+        response.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.status === 503 ? 'SlowDown' : 'InternalError'}</Code>` +
+            '<Message>injected by the test</Message></Error>',
+        );
+        return;
+      }
+    }
+    forward(request, response);
+  };
+
+  let server: Server = await listen(0);
+  const port = (server.address() as AddressInfo).port;
+
+  function listen(on: number): Promise<Server> {
+    const created = createServer(handle);
+    created.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    return new Promise((resolve) => created.listen(on, '127.0.0.1', () => resolve(created)));
+  }
+
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    faulted: () => faulted,
+    inject(next, match = isUploadPart) {
+      fault = next;
+      matches = match;
+      remaining = next.kind === 'status' ? next.times : 0;
+      if (next.kind === 'down') void close();
+    },
+    async heal() {
+      const wasDown = fault?.kind === 'down';
+      fault = undefined;
+      if (wasDown) server = await listen(port);
+    },
+    async stop() {
+      fault = undefined;
+      await close();
+    },
+  };
+}
