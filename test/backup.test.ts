@@ -10,13 +10,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecryptStream } from '../src/age/index.js';
 import type { Manifest } from '../src/backup/manifest.js';
-import { type ActionResult, parseOutputFile, runAction } from './support/action-run.js';
+import { parseOutputFile, runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
-import { withoutMaskCommands } from './support/capture.js';
 import { seedToolCache } from './support/client-wrappers.js';
 import { countRows, pgEnvironment, seedDataset, sql } from './support/dataset.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { expectNoSecrets } from './support/secrets.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -50,15 +50,6 @@ function backupInputs(server: TestPostgres, bucket: TestBucket, extra: Record<st
     ...bucket.inputs,
     ...extra,
   };
-}
-
-/** No secret in anything the action printed or wrote, nor in what it stored. */
-function expectNoSecrets(result: ActionResult, secrets: string[], stored: string[] = []): void {
-  for (const secret of secrets.flatMap((s) => [s, encodeURIComponent(s)])) {
-    expect(withoutMaskCommands(result.stdout)).not.toContain(secret);
-    expect(result.files).not.toContain(secret);
-    for (const text of stored) expect(text).not.toContain(secret);
-  }
 }
 
 describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major) => {
@@ -139,6 +130,7 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
 
     expect(result.files).toContain(`<h2>Backup of app</h2>`);
     expect(result.files).toContain(`<code>${key!}</code>`);
+    expect(result.childArgv.some((argv) => argv.includes('--format=custom'))).toBe(true);
     expectNoSecrets(result, [server.password, bucket.secretAccessKey], [manifestText]);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { run } from '../../src/main.js';
-import { captureStdout } from './capture.js';
+import { captureStderr, captureStdout } from './capture.js';
+import { watchChildArgv } from './child-argv.js';
 
 export interface ActionResult {
   readonly failed: boolean;
@@ -11,6 +12,10 @@ export interface ActionResult {
   readonly outputs: Record<string, string>;
   /** The raw GITHUB_OUTPUT, GITHUB_PATH and GITHUB_STEP_SUMMARY files, for leak checks. */
   readonly files: string;
+  /** What the action wrote to stderr (the SDKs' own warnings, for instance). */
+  readonly stderr: string;
+  /** The command line of every child process the action started. */
+  readonly childArgv: string[];
   readonly paths: string[];
 }
 
@@ -36,7 +41,15 @@ export async function runAction(
     // The runner starts a new process per step; in one process @actions/core remembers the first summary file.
     Reflect.set(core.summary, '_filePath', undefined);
     core.summary.emptyBuffer();
-    const { stdout } = await captureStdout(run);
+    const argv = watchChildArgv();
+    const stderr = captureStderr();
+    let stdout: string;
+    try {
+      ({ stdout } = await captureStdout(run));
+    } finally {
+      stderr.stop();
+    }
+    const childArgv = await argv.stop();
     const failed = currentExitCode() === 1;
     process.exitCode = undefined;
     const output = await readFile(join(dir, 'output'), 'utf8');
@@ -47,6 +60,8 @@ export async function runAction(
       stdout,
       outputs: parseOutputFile(output),
       files: [output, path, summary].join('\n'),
+      stderr: stderr.text(),
+      childArgv,
       paths: path.split('\n').filter(Boolean),
     };
   } finally {

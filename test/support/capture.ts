@@ -23,3 +23,19 @@ export function withoutMaskCommands(stdout: string): string {
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n');
 }
+
+/** Collects what is written to stderr until stopped (it still reaches the terminal). */
+export function captureStderr(): { stop(): void; text(): string } {
+  const chunks: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return original(chunk, ...(rest as []));
+  };
+  return {
+    stop: () => {
+      process.stderr.write = original;
+    },
+    text: () => chunks.join(''),
+  };
+}

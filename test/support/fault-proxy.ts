@@ -91,7 +91,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
-    return new Promise((resolve) => created.listen(on, '127.0.0.1', () => { resolve(created); }));
+    return new Promise((resolve) =>
+      created.listen(on, '127.0.0.1', () => {
+        resolve(created);
+      }),
+    );
   }
 
   const close = async () => {

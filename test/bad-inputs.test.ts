@@ -1,0 +1,322 @@
+/**
+ * The bad-input suite: each input a user can get wrong, given to the action as the runner gives it. Each must fail
+ * with a message that names the input and says what to do, write and delete nothing, and leak no secret. Run it
+ * alone with `npm run test:bad-inputs`.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAction } from './support/action-run.js';
+import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
+import { createTestBucket, type TestBucket } from './support/bucket.js';
+import { seedToolCache } from './support/client-wrappers.js';
+import { seedDataset } from './support/dataset.js';
+import { closedLoopbackPort } from './support/network.js';
+import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { expectNoSecrets } from './support/secrets.js';
+
+const execFileAsync = promisify(execFile);
+const SLACK_URL = 'https://hooks.slack.com/services/T0BAD/B0BAD/slackSecret0123456789';
+const PASSPHRASE = 'a passphrase that must never leak';
+
+type BadInput = [string, () => Record<string, string> | Promise<Record<string, string>>, RegExp];
+
+describe('bad-input suite', () => {
+  let server: TestPostgres;
+  let mirror: AptMirror;
+  let bucket: TestBucket;
+  let scratch: string;
+  let runnerEnv: Record<string, string>;
+  let identity: string;
+  let recipient: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'bad-inputs-'));
+    [server, mirror, bucket] = await Promise.all([startPostgres(17), startAptMirror(), createTestBucket()]);
+    runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
+    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
+    await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
+    identity = await readFile(join(scratch, 'key.txt'), 'utf8');
+    recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+    await seedDataset(server);
+    // One good backup, so restore-side inputs have something to refuse, and deletes would show.
+    const good = await runAction(
+      {
+        'database-url': server.url(),
+        'age-recipients': recipient,
+        'pg-apt-mirror': mirror.url,
+        ...bucket.inputs,
+      },
+      runnerEnv,
+    );
+    expect(good.failed, good.stdout).toBe(false);
+  });
+  afterAll(async () => {
+    await Promise.all([server.stop(), mirror.stop()]);
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  const secretKey = () => /AGE-SECRET-KEY-1\S+/.exec(identity)![0];
+  const drill = (extra: Record<string, string>) => ({
+    mode: 'drill',
+    'target-url': server.url({ database: 'postgres' }),
+    'age-identity': identity,
+    ...extra,
+  });
+
+  const badInputs: BadInput[] = [
+    ['no URL at all', () => ({}), /^::error::Input 'database-url': is empty and DATABASE_URL is not set/m],
+    [
+      'a malformed URL',
+      () => ({ 'database-url': server.url({ params: {} }).replace(`:${server.port}/`, ':port/') }),
+      /^::error::Input 'database-url': has a port that is not a number/m,
+    ],
+    [
+      'an unsupported scheme',
+      () => ({ 'database-url': server.url().replace(/^postgres:/, 'mysql:') }),
+      /^::error::Input 'database-url': has the scheme 'mysql:\/\/', which is not PostgreSQL/m,
+    ],
+    [
+      'a wrong password',
+      () => ({ 'database-url': server.url({ password: 'not-the-password-42' }) }),
+      /^::error::database-url: password authentication failed for user "backup_admin"/m,
+    ],
+    [
+      'an unknown database',
+      () => ({ 'database-url': server.url({ database: 'missing_db' }) }),
+      /^::error::database-url: the database "missing_db" does not exist/m,
+    ],
+    [
+      'a closed port',
+      async () => ({ 'database-url': server.url({ port: await closedLoopbackPort() }) }),
+      /^::error::database-url: connection refused at 127\.0\.0\.1:\d+: no server listens there/m,
+    ],
+    [
+      'a pg-version with a minor',
+      () => ({ 'database-url': server.url(), 'pg-version': '16.4' }),
+      /^::error::Input 'pg-version': '16\.4' is not a PostgreSQL major version \(give the major only: 16\)/m,
+    ],
+    [
+      'an unknown pg-version',
+      () => ({ 'database-url': server.url(), 'pg-version': 'latest' }),
+      /^::error::Input 'pg-version': 'latest' is not a PostgreSQL major version/m,
+    ],
+    [
+      'a pg-version older than the server',
+      () => ({ 'database-url': server.url(), 'pg-version': '15' }),
+      /^::error::Input 'pg-version': 15 is older than the server's major version 17/m,
+    ],
+    [
+      'a mirror that is not http(s)',
+      () => ({ 'database-url': server.url(), 'pg-apt-mirror': 'ftp://mirror.example/apt' }),
+      /^::error::Input 'pg-apt-mirror': 'ftp:\/\/mirror\.example\/apt' must be an http:\/\/ or https:\/\/ URL/m,
+    ],
+    [
+      'no bucket',
+      () => ({ 'database-url': server.url(), bucket: '' }),
+      /^::error::Input 'bucket': is required/m,
+    ],
+    [
+      'a bucket URL instead of a name',
+      () => ({ 'database-url': server.url(), bucket: 's3://my-bucket/backups' }),
+      /^::error::Input 'bucket': 's3:\/\/my-bucket\/backups' is not a bucket name/m,
+    ],
+    [
+      'an endpoint that is not a URL',
+      () => ({ 'database-url': server.url(), endpoint: 'r2.example.com' }),
+      /^::error::Input 'endpoint': 'r2\.example\.com' is not a URL/m,
+    ],
+    [
+      'a truncated age recipient',
+      () => ({ 'database-url': server.url(), 'age-recipients': recipient.slice(0, -3) }),
+      /^::error::Input 'age-recipients': .*checksum/m,
+    ],
+    [
+      'an age secret key where a public key belongs',
+      () => ({
+        'database-url': server.url(),
+        'age-recipients': 'AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX',
+      }),
+      /^::error::Input 'age-recipients': this is an age secret key \(AGE-SECRET-KEY-1…\): give its public key/m,
+    ],
+    [
+      'no recipient and no passphrase',
+      () => ({ 'database-url': server.url(), 'age-recipients': '' }),
+      /^::error::Input 'age-recipients': is empty and no passphrase is set/m,
+    ],
+    [
+      'both recipients and a passphrase',
+      () => ({ 'database-url': server.url(), passphrase: PASSPHRASE }),
+      /^::error::Input 'passphrase': is set together with age-recipients/m,
+    ],
+    [
+      'an unknown mode',
+      () => ({ 'database-url': server.url(), mode: 'snapshot' }),
+      /^::error::Input 'mode': 'snapshot' is not a mode: use backup, restore, drill or prune/m,
+    ],
+    [
+      'a bad compression',
+      () => ({ 'database-url': server.url(), compression: 'brotli:5' }),
+      /^::error::Input 'compression': 'brotli:5' is not a valid compression/m,
+    ],
+    [
+      'a forbidden pg-dump-args',
+      () => ({ 'database-url': server.url(), 'pg-dump-args': '--file=/tmp/out.dump' }),
+      /^::error::Input 'pg-dump-args': '--file=\/tmp\/out\.dump' is not allowed/m,
+    ],
+    [
+      'a bad row-counts',
+      () => ({ 'database-url': server.url(), 'row-counts': 'some' }),
+      /^::error::Input 'row-counts': 'some' is not one of exact, estimate, off/m,
+    ],
+    [
+      'an access key without its secret',
+      () => ({ 'database-url': server.url(), 'secret-access-key': '' }),
+      /^::error::Input 'secret-access-key': is empty while access-key-id is set/m,
+    ],
+    [
+      'a wrong access key ID',
+      () => ({ 'database-url': server.url(), 'access-key-id': 'AKIAUNKNOWNKEY000000' }),
+      /^::error::Input 'access-key-id': .* does not know this access key/m,
+    ],
+    [
+      'an unknown bucket',
+      () => ({ 'database-url': server.url(), bucket: 'no-such-bucket-anywhere' }),
+      /^::error::Input 'bucket': the bucket 'no-such-bucket-anywhere' does not exist/m,
+    ],
+    [
+      'a wrong secret access key',
+      () => ({
+        'database-url': server.url(),
+        'secret-access-key': 'wrongSecretAccessKey0123456789abcdefghij',
+      }),
+      /^::error::Input 'secret-access-key': .* refused the request signature/m,
+    ],
+    [
+      'an endpoint nothing answers at',
+      async () => ({
+        'database-url': server.url(),
+        endpoint: `http://127.0.0.1:${await closedLoopbackPort()}`,
+      }),
+      /^::error::Input 'endpoint': could not reach the endpoint/m,
+    ],
+    [
+      'a force-path-style that is not a boolean',
+      () => ({ 'database-url': server.url(), 'force-path-style': 'yes' }),
+      /^::error::Input 'force-path-style': 'yes' is not a boolean/m,
+    ],
+    [
+      'an age public key where the secret key belongs',
+      () => drill({ 'age-identity': recipient }),
+      /^::error::Input 'age-identity': .*public key/m,
+    ],
+    [
+      'an age identity that opens nothing here',
+      async () => drill({ 'age-identity': (await execFileAsync('age-keygen')).stdout }),
+      /^::error::Input 'age-identity': does not open this backup/m,
+    ],
+    [
+      'a max-backup-age that is not a duration',
+      () => drill({ 'max-backup-age': '26 hours' }),
+      /^::error::Input 'max-backup-age': '26 hours' is not a duration/m,
+    ],
+    [
+      'a max-restore-time that is not a duration',
+      () => drill({ 'max-restore-time': 'soon' }),
+      /^::error::Input 'max-restore-time': 'soon' is not a duration/m,
+    ],
+    [
+      'a backup key that does not exist',
+      () => drill({ backup: 'postgres/app/2020-01-01T00-00-00Z.dump.age' }),
+      /^::error::Input 'backup': no backup 'postgres\/app\/2020-01-01T00-00-00Z\.dump\.age'/m,
+    ],
+    [
+      'a backup that is not a backup key',
+      () => drill({ backup: 'dump.tar.gz' }),
+      /^::error::Input 'backup': 'dump\.tar\.gz' is neither latest nor a backup key/m,
+    ],
+    [
+      'a drill without a target',
+      () => drill({ 'target-url': '' }),
+      /^::error::Input 'target-url': is empty/m,
+    ],
+    [
+      'a migrate-command outside a drill',
+      () => ({ ...drill({}), mode: 'restore', 'migrate-command': 'true' }),
+      /^::error::Input 'migrate-command': runs in mode: drill only/m,
+    ],
+    [
+      'a keep-daily of 0',
+      () => ({ 'database-url': server.url(), 'keep-daily': '0' }),
+      /^::error::Input 'keep-daily': '0' is not a number of backups to keep/m,
+    ],
+    [
+      'a negative keep-weekly',
+      () => ({ 'database-url': server.url(), 'keep-weekly': '-1' }),
+      /^::error::Input 'keep-weekly': '-1' is not a number of backups to keep/m,
+    ],
+    [
+      'a fractional keep-monthly',
+      () => ({ 'database-url': server.url(), 'keep-monthly': '1.5' }),
+      /^::error::Input 'keep-monthly': '1\.5' is not a number of backups to keep/m,
+    ],
+    [
+      'a prune without any rule',
+      () => ({ mode: 'prune' }),
+      /^::error::Input 'keep-last': and keep-daily, keep-weekly, keep-monthly are all empty/m,
+    ],
+    [
+      'an unknown notify',
+      () => ({ 'database-url': server.url(), notify: 'sometimes' }),
+      /^::error::Input 'notify': 'sometimes' is not one of failure, always, never/m,
+    ],
+    [
+      'a Slack webhook that is not a URL',
+      () => ({ 'database-url': server.url(), 'slack-webhook-url': 'hooks.slack.com/services/x' }),
+      /^::error::Input 'slack-webhook-url': is not a URL/m,
+    ],
+    [
+      'an unknown pg-version for the server',
+      () => ({ 'database-url': server.url(), 'pg-version': '99' }),
+      /^::error::Input 'pg-version': no PostgreSQL 99 client could be installed/m,
+    ],
+  ];
+
+  it('tries at least 25 bad inputs', () => {
+    expect(badInputs.length).toBeGreaterThanOrEqual(25);
+    console.log(`bad inputs tried: ${badInputs.length}`);
+  });
+
+  it.each(badInputs)(
+    'refuses %s: names the input, writes and deletes nothing, leaks nothing',
+    async (_name, inputs, expected) => {
+      const keysBefore = await bucket.keys();
+      const result = await runAction(
+        {
+          'pg-apt-mirror': mirror.url,
+          'age-recipients': recipient,
+          'slack-webhook-url': SLACK_URL,
+          notify: 'never',
+          ...bucket.inputs,
+          ...(await inputs()),
+        },
+        runnerEnv,
+      );
+      expect(result.failed).toBe(true);
+      expect(result.stdout).toMatch(expected);
+      expect(await bucket.keys()).toEqual(keysBefore);
+      expect(await bucket.pendingUploads()).toEqual([]);
+      expectNoSecrets(result, [
+        server.password,
+        'not-the-password-42',
+        bucket.secretAccessKey,
+        secretKey(),
+        PASSPHRASE,
+        SLACK_URL,
+      ]);
+    },
+  );
+});

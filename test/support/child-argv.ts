@@ -1,0 +1,44 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/**
+ * Records the command line of every descendant of this process while it runs (polling /proc), so tests can
+ * prove that no secret ever reaches a child's argv: pg_dump, pg_restore, psql, bash, tar…
+ */
+export function watchChildArgv(intervalMs = 15): { stop(): Promise<string[]> } {
+  const seen = new Map<number, string>();
+  const running = { value: true };
+  const loop = (async () => {
+    while (running.value) {
+      await sample(seen);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      running.value = false;
+      await loop;
+      return [...seen.values()];
+    },
+  };
+}
+
+/** Walks the process tree down from this process through /proc/<pid>/task/<tid>/children. */
+async function sample(seen: Map<number, string>): Promise<void> {
+  const queue = [process.pid];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    for (const child of await childrenOf(pid)) {
+      queue.push(child);
+      if (seen.has(child)) continue;
+      const argv = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '');
+      if (argv) seen.set(child, argv.split('\0').join(' ').trim());
+    }
+  }
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => []);
+  const lists = await Promise.all(
+    tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')),
+  );
+  return lists.flatMap((list) => list.split(' ').filter(Boolean).map(Number));
+}
