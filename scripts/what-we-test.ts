@@ -50,6 +50,10 @@ async function main(): Promise<void> {
     const end = readme.indexOf(END);
     if (start < 0 || end < 0) throw new Error(`README.md has no ${START} … ${END} markers`);
     await writeFile(readmePath, `${readme.slice(0, start + START.length)}\n${section}\n${readme.slice(end)}`);
+    // The same layout `npm run format` gives it, so `npm run all` leaves no diff.
+    await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', readmePath], {
+      cwd: repo,
+    });
     console.log(section);
   } finally {
     await rm(scratch, { recursive: true, force: true });
