@@ -1,0 +1,56 @@
+import pg from 'pg';
+import type { TestPostgres } from '../test/support/postgres-server.js';
+
+/**
+ * Fills `database` with a deterministic, realistic dataset until it reaches `targetMb` on disk: events with text,
+ * jsonb, numeric, timestamps and bytea, plus indexes; the dump compresses about 3–5× with zstd. Returns the size.
+ */
+export async function generateDataset(
+  server: TestPostgres,
+  database: string,
+  targetMb: number,
+): Promise<number> {
+  const admin = new pg.Client({ connectionString: server.url({ params: { sslmode: 'disable' } }) });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const client = new pg.Client({
+    connectionString: server.url({ database, params: { sslmode: 'disable' } }),
+  });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE TABLE accounts (id int PRIMARY KEY, name text, plan text, created_at timestamptz);
+      INSERT INTO accounts SELECT g, 'account ' || g, (ARRAY['free','team','pro'])[1 + g % 3],
+             timestamptz '2023-01-01' + g * interval '1 hour' FROM generate_series(1, 5000) g;
+      CREATE TABLE events (
+        id bigint PRIMARY KEY, account int REFERENCES accounts, kind text, amount numeric(14, 2), at timestamptz,
+        payload jsonb, body text, blob bytea);
+      CREATE INDEX events_account ON events (account, at);`);
+    const batch = 100_000;
+    for (let rows = 0; ; rows += batch) {
+      const size = await client.query<{ mb: string }>(
+        'SELECT pg_database_size(current_database()) / 1048576 AS mb',
+      );
+      if (Number(size.rows[0]!.mb) >= targetMb) break;
+      await client.query(
+        `INSERT INTO events
+         SELECT g, 1 + g % 5000, (ARRAY['order','refund','login','signup','invoice'])[1 + g % 5], (g % 100000) / 7.0,
+                timestamptz '2024-01-01' + g * interval '7 seconds',
+                jsonb_build_object('ip', '10.0.' || (g % 250) || '.' || (g % 200), 'agent', 'client/' || (g % 40),
+                                   'tags', jsonb_build_array('t' || (g % 13), 't' || (g % 7))),
+                repeat(md5((g % 20000)::text), 8) || ' note ' || md5(g::text),
+                decode(md5(g::text) || md5((g * 7)::text) || repeat('00', 64), 'hex')
+         FROM generate_series($1::bigint + 1, $1::bigint + $2) g`,
+        [rows, batch],
+      );
+    }
+    await client.query('VACUUM ANALYZE');
+    const size = await client.query<{ bytes: string }>(
+      'SELECT pg_database_size(current_database()) AS bytes',
+    );
+    return Number(size.rows[0]!.bytes);
+  } finally {
+    await client.end();
+  }
+}

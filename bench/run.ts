@@ -1,0 +1,363 @@
+/**
+ * `npm run bench [-- --sizes 1024,4096 --runs 3 --major 17]`: the action against the physical limit, side by side
+ * in one process tree, alternating runs on the same databases:
+ *   a. bare `pg_dump -Fc --compress=zstd:3` to /dev/null;
+ *   b. the seeds' way: `pg_dump -Fc | age -r KEY > file`, then that file uploaded to the same S3 server;
+ *   c. the action's backup into the local S3 server (Ceph radosgw);
+ *   d. bare `pg_restore` of the same dump from a local file into a fresh database, and e. the action's drill.
+ * Reports medians, the ratios c/a, c/b and e/d, the action's peak RSS, the client install cold and warm, and the
+ * throughput of each in-process stage, as markdown (printed, written to bench/results.md and into the README's
+ * Performance section) and JSON (bench/results.json).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs, promisify } from 'node:util';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createEncryptStream, generateIdentity, parseRecipient } from '../src/age/index.js';
+import { provideClient } from '../src/installer/install-client.js';
+import { detectPlatform } from '../src/installer/platform.js';
+import { startAptMirror } from '../test/support/apt-mirror.js';
+import { ensureWrappedClient, seedToolCache } from '../test/support/client-wrappers.js';
+import { pgEnvironment, sql } from '../test/support/dataset.js';
+import { startPostgres, type TestMajor, type TestPostgres } from '../test/support/postgres-server.js';
+import { S3_SERVER_COMMANDS, s3Client, startS3, type TestS3 } from '../test/support/s3-server.js';
+import { ensureSystemPackages } from '../test/support/system-packages.js';
+import { generateDataset } from './dataset.js';
+
+const execFileAsync = promisify(execFile);
+const repo = join(import.meta.dirname, '..');
+const README_START = '<!-- performance:start -->';
+const README_END = '<!-- performance:end -->';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1024,4096' },
+    runs: { type: 'string', default: '3' },
+    major: { type: 'string', default: '17' },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const runs = Number(values.runs);
+const major = Number(values.major) as 17 | 18;
+
+interface SizeResult {
+  readonly sizeMb: number;
+  readonly databaseBytes: number;
+  readonly storedBytes: number;
+  readonly seconds: Record<'bareDump' | 'seeds' | 'action' | 'bareRestore' | 'drill', number[]>;
+  readonly actionPeakRssMb: number[];
+  readonly drillPeakRssMb: number[];
+}
+
+const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${command} exited with ${code}`));
+    });
+  });
+}
+
+class Bench {
+  private readonly recorder: string;
+  constructor(
+    private readonly scratch: string,
+    private readonly server: TestPostgres,
+    private readonly s3: TestS3,
+    private readonly bucket: string,
+    private readonly binDir: string,
+    private readonly toolCache: string,
+    private readonly key: { identity: string; recipient: string },
+  ) {
+    this.recorder = join(scratch, 'record-rss.mjs');
+  }
+
+  async init(): Promise<void> {
+    await writeFile(
+      this.recorder,
+      "import { writeFileSync } from 'node:fs';\n" +
+        "process.on('exit', () => writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+    );
+  }
+
+  bareDump(database: string): Promise<number> {
+    return timed(() =>
+      run(join(this.binDir, 'pg_dump'), ['-Fc', '--compress=zstd:3', database], pgEnvironment(this.server)),
+    );
+  }
+
+  /** `pg_dump -Fc | age -r KEY > file`, then the file uploaded as the seeds' scripts do. */
+  async seeds(database: string, run_: number): Promise<number> {
+    const file = join(this.scratch, `seeds-${run_}.dump.age`);
+    const env = {
+      ...pgEnvironment(this.server),
+      PG_DUMP: join(this.binDir, 'pg_dump'),
+      DB: database,
+      KEY: this.key.recipient,
+      OUT: file,
+    };
+    const seconds = await timed(async () => {
+      await run('sh', ['-c', '"$PG_DUMP" -Fc --compress=zstd:3 "$DB" | age -r "$KEY" > "$OUT"'], env);
+      const client = s3Client(this.s3);
+      await new Upload({
+        client,
+        params: {
+          Bucket: this.bucket,
+          Key: `seeds/${database}/${run_}.dump.age`,
+          Body: createReadStream(file),
+        },
+        partSize: 8 * 1024 * 1024,
+        queueSize: 4,
+      }).done();
+      client.destroy();
+    });
+    await rm(file, { force: true });
+    return seconds;
+  }
+
+  /** The bundled action, as the runner runs it; returns seconds, peak RSS (MiB) and its outputs. */
+  async action(
+    inputs: Record<string, string>,
+    run_: number,
+  ): Promise<{ seconds: number; rssMb: number; outputs: string }> {
+    const output = join(this.scratch, `output-${run_}-${String(Math.random()).slice(2)}`);
+    const rssFile = `${output}.rss`;
+    await writeFile(output, '');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      RUNNER_TOOL_CACHE: this.toolCache,
+      RUNNER_TEMP: join(this.scratch, 'runner-temp'),
+      GITHUB_OUTPUT: output,
+      RSS_FILE: rssFile,
+      NODE_OPTIONS: `--import=${this.recorder}`,
+      INPUT_BUCKET: this.bucket,
+      INPUT_ENDPOINT: this.s3.endpoint,
+      INPUT_REGION: this.s3.region,
+      'INPUT_ACCESS-KEY-ID': this.s3.accessKeyId,
+      'INPUT_SECRET-ACCESS-KEY': this.s3.secretAccessKey,
+    };
+    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+    const seconds = await timed(() =>
+      execFileAsync(process.execPath, [join(repo, 'dist', 'index.js')], {
+        env,
+        maxBuffer: 256 * 1024 * 1024,
+      }),
+    );
+    return {
+      seconds,
+      rssMb: Number(await readFile(rssFile, 'utf8')) / 1024,
+      outputs: await readFile(output, 'utf8'),
+    };
+  }
+
+  async bareRestore(dumpFile: string, database: string): Promise<number> {
+    await sql(this.server, 'postgres', `CREATE DATABASE ${database}`);
+    return timed(() =>
+      run(
+        join(this.binDir, 'pg_restore'),
+        ['--no-owner', '--no-privileges', '-d', database, dumpFile],
+        pgEnvironment(this.server),
+      ),
+    );
+  }
+}
+
+/** How fast each in-process stage of the backup stream goes on its own, to name a bottleneck by measurement. */
+async function stageThroughput(): Promise<Record<string, number>> {
+  const data = randomBytes(256 * 1024 * 1024);
+  const chunks = function* () {
+    for (let offset = 0; offset < data.length; offset += 64 * 1024)
+      yield data.subarray(offset, offset + 64 * 1024);
+  };
+  const sink = () =>
+    new Writable({
+      write: (_chunk, _encoding, callback) => {
+        callback();
+      },
+    });
+  const mb = data.length / 1048576;
+  const recipient = parseRecipient(generateIdentity().recipient);
+  const age = await timed(() =>
+    pipeline(Readable.from(chunks()), createEncryptStream({ recipients: [recipient] }), sink()),
+  );
+  const sha = await timed(() => {
+    const hash = createHash('sha256');
+    for (const chunk of chunks()) hash.update(chunk);
+    hash.digest();
+    return Promise.resolve();
+  });
+  return { 'age encryption (MB/s)': mb / age, 'SHA-256 (MB/s)': mb / sha };
+}
+
+async function installTimes(): Promise<{ cold: number; warm: number }> {
+  const mirror = await startAptMirror();
+  const dir = await mkdtemp(join(tmpdir(), 'bench-install-'));
+  try {
+    process.env.RUNNER_TOOL_CACHE = join(dir, 'tool-cache');
+    const options = {
+      mirror: mirror.url,
+      runnerSearch: { systemRoots: [], pathDirs: [] },
+      cacheStore: { restore: () => Promise.resolve(false), save: () => Promise.resolve() },
+      workDir: join(dir, 'work'),
+      platform: () => detectPlatform(),
+      arch: process.arch,
+    };
+    await mkdir(options.workDir);
+    const cold = await timed(() => provideClient(15, 'auto', options));
+    const warm = await timed(() => provideClient(15, 'auto', options));
+    return { cold, warm };
+  } finally {
+    delete process.env.RUNNER_TOOL_CACHE;
+    await mirror.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function report(
+  results: SizeResult[],
+  install: { cold: number; warm: number },
+  stages: Record<string, number>,
+): string {
+  const lines = [
+    `Command: \`npm run bench -- --sizes ${sizes.join(',')} --runs ${runs} --major ${major}\` (medians of ${runs} alternating runs; PostgreSQL ${major}, zstd:3, Ceph radosgw on loopback, 2 cores).`,
+    '',
+    '| database | a. bare pg_dump | b. pg_dump \\| age > file, upload | c. action backup | c/a | c/b | d. bare pg_restore | e. action drill | e/d | action peak RSS |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const result of results) {
+    const s = Object.fromEntries(Object.entries(result.seconds).map(([k, v]) => [k, median(v)])) as Record<
+      keyof SizeResult['seconds'],
+      number
+    >;
+    lines.push(
+      `| ${(result.databaseBytes / 1048576).toFixed(0)} MiB (${(result.storedBytes / 1048576).toFixed(0)} MiB stored) ` +
+        `| ${s.bareDump.toFixed(2)} s | ${s.seeds.toFixed(2)} s | ${s.action.toFixed(2)} s | ${(s.action / s.bareDump).toFixed(2)} ` +
+        `| ${(s.action / s.seeds).toFixed(2)} | ${s.bareRestore.toFixed(2)} s | ${s.drill.toFixed(2)} s | ${(s.drill / s.bareRestore).toFixed(2)} ` +
+        `| ${Math.max(...result.actionPeakRssMb).toFixed(0)} MiB (drill ${Math.max(...result.drillPeakRssMb).toFixed(0)} MiB) |`,
+    );
+  }
+  lines.push(
+    '',
+    `Client install (PostgreSQL 15 client from a local apt mirror): cold ${install.cold.toFixed(2)} s, tool-cache hit ${install.warm.toFixed(3)} s.`,
+    `In-process stages on 256 MiB: ${Object.entries(stages)
+      .map(([name, value]) => `${name} ${value.toFixed(0)}`)
+      .join(', ')}.`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  await ensureSystemPackages([...S3_SERVER_COMMANDS, { command: 'age', pkg: 'age' }]);
+  const scratch = await mkdtemp(join(tmpdir(), 'bench-'));
+  const [server, s3] = await Promise.all([startPostgres(major as TestMajor), startS3()]);
+  try {
+    const client = await ensureWrappedClient(major);
+    const toolCache = join(scratch, 'tool-cache');
+    await seedToolCache(toolCache, major);
+    const bucket = await s3.createBucket('bench');
+    const key = generateIdentity();
+    const bench = new Bench(scratch, server, s3, bucket, join(client.dir, 'bin'), toolCache, key);
+    await bench.init();
+    const results: SizeResult[] = [];
+    for (const sizeMb of sizes) {
+      const database = `bench_${sizeMb}`;
+      console.log(`Generating ~${sizeMb} MiB in ${database}…`);
+      const databaseBytes = await generateDataset(server, database, sizeMb);
+      const dumpFile = join(scratch, `${database}.dump`);
+      await execFileAsync(
+        'sh',
+        ['-c', `"${join(client.dir, 'bin', 'pg_dump')}" -Fc --compress=zstd:3 ${database} > "${dumpFile}"`],
+        {
+          env: pgEnvironment(server),
+        },
+      );
+      const result: SizeResult = {
+        sizeMb,
+        databaseBytes,
+        storedBytes: 0,
+        seconds: { bareDump: [], seeds: [], action: [], bareRestore: [], drill: [] },
+        actionPeakRssMb: [],
+        drillPeakRssMb: [],
+      };
+      let storedBytes = 0;
+      for (let i = 0; i < runs; i++) {
+        result.seconds.bareDump.push(await bench.bareDump(database));
+        result.seconds.seeds.push(await bench.seeds(database, i));
+        const backup = await bench.action(
+          {
+            'database-url': server.url({ database }),
+            'age-recipients': key.recipient,
+            prefix: `run-${sizeMb}-${i}`,
+          },
+          i,
+        );
+        result.seconds.action.push(backup.seconds);
+        result.actionPeakRssMb.push(backup.rssMb);
+        storedBytes = Number(/^size-bytes<<\S+\n(\d+)\n/m.exec(backup.outputs)?.[1] ?? 0);
+        result.seconds.bareRestore.push(await bench.bareRestore(dumpFile, `bare_${sizeMb}_${i}`));
+        await sql(server, 'postgres', `CREATE DATABASE drill_${sizeMb}_${i}`);
+        const drill = await bench.action(
+          {
+            mode: 'drill',
+            'target-url': server.url({ database: `drill_${sizeMb}_${i}` }),
+            'age-identity': key.identity,
+            prefix: `run-${sizeMb}-${i}`,
+            database,
+          },
+          i,
+        );
+        result.seconds.drill.push(drill.seconds);
+        result.drillPeakRssMb.push(drill.rssMb);
+        console.log(
+          `${sizeMb} MiB run ${i + 1}: a ${result.seconds.bareDump.at(-1)!.toFixed(2)} s, b ${result.seconds.seeds.at(-1)!.toFixed(2)} s, ` +
+            `c ${backup.seconds.toFixed(2)} s (${backup.rssMb.toFixed(0)} MiB), d ${result.seconds.bareRestore.at(-1)!.toFixed(2)} s, e ${drill.seconds.toFixed(2)} s`,
+        );
+      }
+      results.push({ ...result, storedBytes });
+      await rm(dumpFile, { force: true });
+    }
+    const install = await installTimes();
+    const stages = await stageThroughput();
+    const markdown = report(results, install, stages);
+    console.log(`\n${markdown}`);
+    await writeFile(join(repo, 'bench', 'results.md'), `${markdown}\n`);
+    await writeFile(
+      join(repo, 'bench', 'results.json'),
+      `${JSON.stringify({ sizes, runs, major, results, install, stages }, null, 2)}\n`,
+    );
+    const readmePath = join(repo, 'README.md');
+    const readme = await readFile(readmePath, 'utf8');
+    const start = readme.indexOf(README_START);
+    const end = readme.indexOf(README_END);
+    if (start >= 0 && end > start) {
+      await writeFile(
+        readmePath,
+        `${readme.slice(0, start + README_START.length)}\n${markdown}\n${readme.slice(end)}`,
+      );
+      await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', readmePath], {
+        cwd: repo,
+      });
+    }
+  } finally {
+    await Promise.all([server.stop(), s3.stop()]);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
