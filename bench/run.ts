@@ -40,11 +40,13 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1024,4096' },
     runs: { type: 'string', default: '3' },
     major: { type: 'string', default: '17' },
+    'row-counts': { type: 'string', default: 'exact' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 const major = Number(values.major) as 17 | 18;
+const rowCounts = values['row-counts'];
 
 interface SizeResult {
   readonly sizeMb: number;
@@ -235,7 +237,7 @@ function report(
   stages: Record<string, number>,
 ): string {
   const lines = [
-    `Command: \`npm run bench -- --sizes ${sizes.join(',')} --runs ${runs} --major ${major}\` (medians of ${runs} alternating runs; PostgreSQL ${major}, zstd:3, Ceph radosgw on loopback, 2 cores).`,
+    `Command: \`npm run bench -- --sizes ${sizes.join(',')} --runs ${runs} --major ${major} --row-counts ${rowCounts}\` (medians of ${runs} alternating runs; PostgreSQL ${major}, zstd:3, Ceph radosgw on loopback, 2 cores).`,
     '',
     '| database | a. bare pg_dump | b. pg_dump \\| age > file, upload | c. action backup | c/a | c/b | d. bare pg_restore | e. action drill | e/d | action peak RSS |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -303,6 +305,7 @@ async function main(): Promise<void> {
           {
             'database-url': server.url({ database }),
             'age-recipients': key.recipient,
+            'row-counts': rowCounts,
             prefix: `run-${sizeMb}-${i}`,
           },
           i,
