@@ -85,14 +85,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
     const started = performance.now();
     const dumpPath = join(work, 'backup.dump');
     await core.group('Integrity', async () => {
-      await fetchVerifiedDump(
-        s3,
-        inputs.storage,
-        manifest,
-        inputs.decryption,
-        join(work, 'backup.dump.age'),
-        dumpPath,
-      );
+      await fetchVerifiedDump(s3, inputs.storage, manifest, inputs.decryption, dumpPath);
       core.info(
         `SHA-256 ${manifest.object.sha256} matches the manifest; ${manifest.encryption.type} decryption authenticated`,
       );

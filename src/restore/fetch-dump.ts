@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { PassThrough, type Readable, type Transform } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import { PassThrough, type Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AgeError, createDecryptStream } from '../age/index.js';
@@ -7,7 +7,7 @@ import { formatBytes } from '../backup/format.js';
 import { MeasuringStream } from '../backup/stream-stages.js';
 import type { Manifest } from '../backup/manifest.js';
 import { Input } from '../constants.js';
-import { InputError } from '../errors.js';
+import { errorMessage, InputError } from '../errors.js';
 import type { DecryptionSettings } from '../inputs.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { explainS3Error } from '../storage/s3-errors.js';
@@ -21,15 +21,17 @@ export class BackupIntegrityError extends Error {
 }
 
 /**
- * Downloads the backup object to `encryptedPath` while hashing it, checks size and SHA-256 against the manifest,
- * then decrypts it to `dumpPath`, which authenticates every chunk. Nothing reaches a database before both pass.
+ * Downloads the backup object in one pass: its bytes go through SHA-256 and, at the same time, through age
+ * decryption (which authenticates every chunk) into `dumpPath`. Size and SHA-256 must match the manifest and
+ * decryption must succeed before this returns; the caller touches no database before that. When decryption fails
+ * part-way, the rest of the object still goes through the hash, so a damaged or replaced object is reported as not
+ * matching its manifest, the clearer cause.
  */
 export async function fetchVerifiedDump(
   s3: S3Client,
   settings: S3Settings,
   manifest: Manifest,
   decryption: DecryptionSettings,
-  encryptedPath: string,
   dumpPath: string,
 ): Promise<void> {
   const decrypt = decryptStage(manifest, decryption); // wrong or missing keys fail before the download
@@ -41,10 +43,14 @@ export async function fetchVerifiedDump(
   } catch (error) {
     throw new Error(explainS3Error(error, settings, `read ${key}`), { cause: error });
   }
+  const decrypted = pipeline(decrypt, createWriteStream(dumpPath)).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const measured = new MeasuringStream();
-  await pipeline(body, measured, createWriteStream(encryptedPath)).catch((error: unknown) => {
-    throw explainWriteFailure(error, encryptedPath, manifest);
-  });
+  await pipeline(body, measured, forwardUntilFailure(decrypt));
+  const decryptFailure = await decrypted;
+
   if (measured.bytes !== manifest.object.sizeBytes || measured.sha256() !== manifest.object.sha256) {
     throw new BackupIntegrityError(
       `The backup ${key} does not match its manifest: ${measured.bytes} bytes with SHA-256 ${measured.sha256()}, ` +
@@ -52,26 +58,53 @@ export async function fetchVerifiedDump(
         'The object is damaged, truncated or was replaced; it was not restored.',
     );
   }
-  try {
-    await pipeline(createReadStream(encryptedPath), decrypt, createWriteStream(dumpPath));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
-      throw explainWriteFailure(error, dumpPath, manifest);
-    if (error instanceof AgeError) {
-      throw new BackupIntegrityError(
-        `The backup ${key} could not be decrypted: ${error.message}. It was not restored.`,
-      );
-    }
-    throw error;
+  if (decryptFailure === undefined) return;
+  if ((decryptFailure as NodeJS.ErrnoException).code === 'ENOSPC') {
+    throw explainWriteFailure(decryptFailure, dumpPath, manifest);
   }
+  if (decryptFailure instanceof AgeError) {
+    throw new BackupIntegrityError(
+      `The backup ${key} could not be decrypted: ${decryptFailure.message}. It was not restored.`,
+    );
+  }
+  throw decryptFailure instanceof Error ? decryptFailure : new Error(errorMessage(decryptFailure));
+}
+
+/**
+ * A sink that feeds `target` with backpressure, and once `target` has failed keeps accepting (and dropping) data,
+ * so the stream before it runs to its end.
+ */
+function forwardUntilFailure(target: Transform): Writable {
+  let failed = false;
+  let waiting: (() => void) | undefined;
+  target.on('error', () => {
+    failed = true;
+    waiting?.();
+  });
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (failed || target.write(chunk)) {
+        callback();
+        return;
+      }
+      waiting = () => {
+        waiting = undefined;
+        callback();
+      };
+      target.once('drain', () => waiting?.());
+    },
+    final(callback) {
+      if (!failed) target.end();
+      callback();
+    },
+  });
 }
 
 /** A full temp disk is named as such, with the room the restore needs. */
-function explainWriteFailure(error: unknown, path: string, manifest: Manifest): unknown {
-  if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') return error;
+function explainWriteFailure(error: unknown, path: string, manifest: Manifest): Error {
   return new Error(
-    `The runner's temp disk is full (writing ${path}): the restore needs room for the backup and its decrypted ` +
-      `dump, about ${formatBytes(manifest.object.sizeBytes * 2)} or more. Free space in RUNNER_TEMP, or use a ` +
+    `The runner's temp disk is full (writing ${path}): the restore needs room for the decrypted dump, about ` +
+      `${formatBytes(manifest.object.sizeBytes)} or more. Free space in RUNNER_TEMP, or use a ` +
       'larger runner. Nothing was restored.',
     { cause: error },
   );
