@@ -4,19 +4,16 @@
  * alone with `npm run test:bad-inputs`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { seedDataset } from './support/dataset.js';
 import { closedLoopbackPort } from './support/network.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
 import { expectNoSecrets } from './support/secrets.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 const execFileAsync = promisify(execFile);
 const SLACK_URL = 'https://hooks.slack.com/services/T0BAD/B0BAD/slackSecret0123456789';
@@ -28,19 +25,17 @@ describe('bad-input suite', () => {
   let server: TestPostgres;
   let mirror: AptMirror;
   let bucket: TestBucket;
-  let scratch: string;
+  let runner: TestRunner;
   let runnerEnv: Record<string, string>;
   let identity: string;
   let recipient: string;
 
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'bad-inputs-'));
+    runner = await prepareTestRunner('bad-inputs');
     [server, mirror, bucket] = await Promise.all([startPostgres(17), startAptMirror(), createTestBucket()]);
-    runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
-    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-    await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
-    identity = await readFile(join(scratch, 'key.txt'), 'utf8');
-    recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+    runnerEnv = { ...runner.env };
+    identity = runner.identity;
+    recipient = runner.recipient;
     await seedDataset(server);
     // One good backup, so restore-side inputs have something to refuse, and deletes would show.
     const good = await runAction(
@@ -56,7 +51,7 @@ describe('bad-input suite', () => {
   });
   afterAll(async () => {
     await Promise.all([server.stop(), mirror.stop()]);
-    await rm(scratch, { recursive: true, force: true });
+    await runner.cleanup();
   });
 
   const secretKey = () => /AGE-SECRET-KEY-1\S+/.exec(identity)![0];

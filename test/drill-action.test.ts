@@ -1,38 +1,32 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newestVersionOfMajor } from '../src/drill-target/embedded-postgres.js';
 import { runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { runCompositeAction } from './support/composite-runner.js';
 import { countRows, seedDataset } from './support/dataset.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 const execFileAsync = promisify(execFile);
 const drillAction = join(import.meta.dirname, '..', 'drill');
 
 describe('drill/action.yml, run step by step as the runner runs it', () => {
-  let scratch: string;
+  let runner: TestRunner;
   let source: TestPostgres;
   let bucket: TestBucket;
   let identity: string;
   let runnerEnv: Record<string, string>;
 
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'drill-action-'));
-    // Runner folders are world-readable; as root the throwaway server runs as nobody, who must reach them.
-    await chmod(scratch, 0o755);
+    runner = await prepareTestRunner('drill-action');
     [source, bucket] = await Promise.all([startPostgres(17), createTestBucket()]);
-    runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
-    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-    await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
-    identity = await readFile(join(scratch, 'key.txt'), 'utf8');
-    const recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+    runnerEnv = { ...runner.env };
+    identity = runner.identity;
+    const recipient = runner.recipient;
     await seedDataset(source);
     const backup = await runAction(
       { 'database-url': source.url(), 'age-recipients': recipient, prefix: 'composite', ...bucket.inputs },
@@ -42,7 +36,7 @@ describe('drill/action.yml, run step by step as the runner runs it', () => {
   });
   afterAll(async () => {
     await source.stop();
-    await rm(scratch, { recursive: true, force: true });
+    await runner.cleanup();
   });
 
   const inputs = () => ({ ...bucket.inputs, prefix: 'composite', 'age-identity': identity });

@@ -4,8 +4,7 @@
  * `npm run test:faults`.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,14 +12,15 @@ import { latestManifestKey } from '../src/storage/backup-catalog.js';
 import { type ActionResult, runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { seedDataset, sql } from './support/dataset.js';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 const execFileAsync = promisify(execFile);
 
 describe('fault suite: faults mid-run', () => {
+  let runner: TestRunner;
   let scratch: string;
   let server: TestPostgres;
   let bucket: TestBucket;
@@ -31,18 +31,13 @@ describe('fault suite: faults mid-run', () => {
   let goodKey: string;
 
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'faults-'));
+    runner = await prepareTestRunner('faults');
+    scratch = runner.scratch;
     [server, bucket] = await Promise.all([startPostgres(17), createTestBucket()]);
     proxy = await startFaultProxy(bucket.inputs.endpoint!);
-    runnerEnv = {
-      RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'),
-      RUNNER_TEMP: join(scratch, 'temp'),
-      POSTGRES_BACKUP_STALL_TIMEOUT_SECONDS: '3',
-    };
-    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-    await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
-    identity = await readFile(join(scratch, 'key.txt'), 'utf8');
-    recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+    runnerEnv = { ...runner.env, POSTGRES_BACKUP_STALL_TIMEOUT_SECONDS: '3' };
+    identity = runner.identity;
+    recipient = runner.recipient;
     await seedDataset(server, 'app', 150);
     const first = await backup();
     expect(first.failed, first.stdout).toBe(false);
@@ -51,7 +46,7 @@ describe('fault suite: faults mid-run', () => {
   afterAll(async () => {
     await proxy.stop();
     await server.stop();
-    await rm(scratch, { recursive: true, force: true });
+    await runner.cleanup();
   });
 
   /** A backup through the proxy, uncompressed so the stream spans many parts. */

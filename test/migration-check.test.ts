@@ -1,22 +1,19 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MARKER } from '../src/migrate/migration-report.js';
 import { type ActionResult, runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { seedDataset, sql } from './support/dataset.js';
 import { type FakeGitHub, startFakeGitHub, WRITE_TOKEN } from './support/github-api.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
-const execFileAsync = promisify(execFile);
 const BIG_TABLE_ROWS = 200_000;
 
 describe('PR migration check: migrate-command on a restored backup', () => {
+  let runner: TestRunner;
   let scratch: string;
   let source: TestPostgres;
   let target: TestPostgres;
@@ -25,13 +22,12 @@ describe('PR migration check: migrate-command on a restored backup', () => {
   let runnerEnv: Record<string, string>;
 
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'migration-check-'));
+    runner = await prepareTestRunner('migration-check');
+    scratch = runner.scratch;
     [source, target, bucket] = await Promise.all([startPostgres(17), startPostgres(17), createTestBucket()]);
-    runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
-    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-    await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
-    identity = await readFile(join(scratch, 'key.txt'), 'utf8');
-    const recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+    runnerEnv = { ...runner.env };
+    identity = runner.identity;
+    const recipient = runner.recipient;
     await seedDataset(source);
     await sql(
       source,
@@ -49,7 +45,7 @@ describe('PR migration check: migrate-command on a restored backup', () => {
   });
   afterAll(async () => {
     await Promise.all([source.stop(), target.stop()]);
-    await rm(scratch, { recursive: true, force: true });
+    await runner.cleanup();
   });
 
   function check(command: string, env: Record<string, string> = {}, extra: Record<string, string> = {}) {

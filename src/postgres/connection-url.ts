@@ -31,7 +31,7 @@ export class ConnectionUrlError extends Error {
 export const DEFAULT_PORT = 5432;
 
 /** Every connection keyword libpq (up to 18) accepts; any other query parameter makes libpq refuse the URL. */
-const LIBPQ_KEYWORDS = new Set([
+export const LIBPQ_KEYWORDS = new Set([
   'host',
   'hostaddr',
   'port',

@@ -1,4 +1,4 @@
-import type { ConnectionTarget } from './connection-url.js';
+import { type ConnectionTarget, LIBPQ_KEYWORDS } from './connection-url.js';
 
 /** libpq's environment variable for each connection keyword (those without one are refused by the URL parser). */
 const PARAM_ENV: Record<string, string> = {
@@ -41,19 +41,14 @@ export interface LibpqInvocation {
   readonly args: string[];
 }
 
-/** Keywords that libpq reads from a connection string only; they travel in `--dbname`. */
-const CONNINFO_ONLY = new Set([
-  'fallback_application_name',
-  'keepalives',
-  'keepalives_idle',
-  'keepalives_interval',
-  'keepalives_count',
-  'tcp_user_timeout',
-  'replication',
-  'oauth_issuer',
-  'oauth_client_id',
-  'oauth_scope',
-]);
+/** Keywords the environment already carries (PGHOST…), and the secrets that must never reach argv. */
+const CARRIED = new Set(['host', 'port', 'user', 'password', 'dbname']);
+const SECRET_CONNINFO = new Set(['sslpassword', 'oauth_client_secret']);
+
+/** Keywords libpq reads from a connection string only (no PG* variable): they travel in `--dbname`. */
+const CONNINFO_ONLY = new Set(
+  [...LIBPQ_KEYWORDS].filter((key) => !(key in PARAM_ENV) && !CARRIED.has(key) && !SECRET_CONNINFO.has(key)),
+);
 
 /**
  * How to start pg_dump, pg_restore or psql so that it connects exactly where `target` points, with nothing secret

@@ -90,7 +90,8 @@ export function manifestKeyOf(key: string): string {
   return `${match[1]!}${MANIFEST_SUFFIX}`;
 }
 
-async function onlyDatabase(s3: S3Client, settings: S3Settings): Promise<string> {
+/** The one database with backups under the prefix, or an error listing them (or saying there are none). */
+export async function onlyDatabase(s3: S3Client, settings: S3Settings): Promise<string> {
   const databases = await listDatabases(s3, settings);
   if (databases.length === 1) return databases[0]!;
   if (!databases.length) {
