@@ -191,6 +191,31 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     expect(mirror.requests.length).toBe(requestsBefore);
   });
 
+  it("does not start Debian's pg_wrapper on PATH: the versioned folders it dispatches to are probed instead", async () => {
+    const root = join(scratch, 'wrapper-root');
+    const bin = join(root, 'bin');
+    await mkdir(join(root, 'share'), { recursive: true });
+    await mkdir(bin);
+    const ran = join(root, 'ran');
+    await writeFile(
+      join(root, 'share', 'pg_wrapper'),
+      `#!/bin/sh\ntouch '${ran}'\necho 'pg_dump (PostgreSQL) 17.1'\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    for (const program of ['pg_dump', 'pg_restore', 'psql']) {
+      await symlink('../share/pg_wrapper', join(bin, program));
+    }
+    const versioned = join(scratch, 'wrapper-versioned');
+    await mkdir(versioned);
+    await symlink((await ensureWrappedClient(17)).dir, join(versioned, '17'));
+    const runnerSearch = { systemRoots: [versioned], pathDirs: [bin] };
+    const found = await install(17, 'auto', options(mirror.url, { runnerSearch }));
+    expect(found.client).toMatchObject({ major: 17, source: 'runner', binDir: join(versioned, '17', 'bin') });
+    await expect(readdir(root)).resolves.not.toContain('ran');
+  });
+
   it('restores from the Actions cache layer before downloading, and fills it after a download', async () => {
     const saved = new Map<string, string>();
     const store: ClientCacheStore = {

@@ -1,4 +1,3 @@
-import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import { errorMessage } from '../errors.js';
 import type { Platform } from './platform.js';
@@ -16,8 +15,17 @@ export function clientCacheKey(major: number, platform: Platform): string {
   return `postgresql-client-${major}-${platform.distro}-${platform.codename}-${platform.debArch}-${LAYOUT_VERSION}`;
 }
 
+/**
+ * `@actions/cache` (with the Azure storage SDK behind it) is a quarter of the bundle; it is loaded only when the
+ * installer reaches this layer, so a run that finds its client on the runner or in the tool cache starts faster.
+ */
+function loadCache(): Promise<typeof import('@actions/cache')> {
+  return import('@actions/cache');
+}
+
 export const actionsCacheStore: ClientCacheStore = {
   async restore(dir, key) {
+    const cache = await loadCache();
     if (!cache.isFeatureAvailable()) {
       core.warning('The Actions cache service is not available to this run; the client will be downloaded.');
       return false;
@@ -32,6 +40,7 @@ export const actionsCacheStore: ClientCacheStore = {
     }
   },
   async save(dir, key) {
+    const cache = await loadCache();
     if (!cache.isFeatureAvailable()) return;
     try {
       await cache.saveCache([dir], key);

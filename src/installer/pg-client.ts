@@ -44,12 +44,11 @@ export async function probeClient(binDir: string): Promise<ClientVersion | undef
     }
   }
   try {
-    const { stdout } = await execFileAsync(join(binDir, 'pg_dump'), ['--version'], { timeout: 30_000 });
-    const { stdout: restoreOut } = await execFileAsync(join(binDir, 'pg_restore'), ['--version'], {
-      timeout: 30_000,
-    });
-    const dump = parseClientVersion(stdout);
-    const restore = parseClientVersion(restoreOut);
+    const versionOf = async (program: string) =>
+      parseClientVersion(
+        (await execFileAsync(join(binDir, program), ['--version'], { timeout: 30_000 })).stdout,
+      );
+    const [dump, restore] = await Promise.all([versionOf('pg_dump'), versionOf('pg_restore')]);
     return dump && restore?.major === dump.major ? dump : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 import { readdir, realpath } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { type PgClient, probeClient } from './pg-client.js';
 
 /** Where clients already on the runner are looked for. */
@@ -28,13 +28,26 @@ export async function listRunnerClients(search: RunnerSearch): Promise<PgClient[
   candidates.push(...search.pathDirs);
 
   const seen = new Set<string>();
-  const clients: PgClient[] = [];
+  const unique: string[] = [];
   for (const dir of candidates) {
     const real = await realpath(dir).catch(() => undefined);
-    if (!real || seen.has(real)) continue;
+    if (!real || seen.has(real) || (await isPgWrapper(dir))) continue;
     seen.add(real);
-    const version = await probeClient(dir);
-    if (version) clients.push({ ...version, binDir: dir, source: 'runner' });
+    unique.push(dir);
   }
-  return clients;
+  // Each probe runs two programs; probing the folders at once keeps the lookup to about one program's start-up.
+  const versions = await Promise.all(unique.map((dir) => probeClient(dir)));
+  return unique.flatMap((dir, index) => {
+    const version = versions[index];
+    return version ? [{ ...version, binDir: dir, source: 'runner' as const }] : [];
+  });
+}
+
+/**
+ * Debian's and Ubuntu's `/usr/bin/pg_dump` is `pg_wrapper`, a Perl script that runs one of the clients in
+ * `/usr/lib/postgresql/<major>/bin`, which are listed on their own: probing it would only start Perl twice.
+ */
+async function isPgWrapper(dir: string): Promise<boolean> {
+  const target = await realpath(join(dir, 'pg_dump')).catch(() => '');
+  return basename(target) === 'pg_wrapper';
 }

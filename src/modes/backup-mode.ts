@@ -7,22 +7,36 @@ import { Output } from '../constants.js';
 import { errorMessage } from '../errors.js';
 import type { BackupInputs } from '../inputs.js';
 import { redactedUrl } from '../postgres/connection-url.js';
-import { readServerVersion } from '../postgres/server-version.js';
+import { readServerVersion, type ServerVersion } from '../postgres/server-version.js';
+import type { PgClient } from '../installer/pg-client.js';
 import { provideClientForMajor } from './client.js';
 import { applyRetention } from './retention-step.js';
 import type { RunFactsDraft } from './run-facts.js';
 
 /** `mode: backup`: the matching pg_dump, one consistent streamed dump, the manifest last. */
-export async function backupMode(inputs: BackupInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
+export async function backupMode(
+  inputs: BackupInputs,
+  s3: S3Client,
+  facts: RunFactsDraft,
+  bucketChecked: () => Promise<void>,
+): Promise<void> {
   facts.database = inputs.database.database;
-  const server = await core.group('PostgreSQL server', async () => {
-    core.info(`Connecting to ${redactedUrl(inputs.database)}`);
-    const version = await readServerVersion(inputs.database);
-    core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
-    return version;
-  });
-  core.setOutput(Output.ServerVersion, server.version);
-  const client = await provideClientForMajor(server.major, inputs);
+  let server: ServerVersion;
+  let client: PgClient;
+  try {
+    server = await core.group('PostgreSQL server', async () => {
+      core.info(`Connecting to ${redactedUrl(inputs.database)}`);
+      const version = await readServerVersion(inputs.database);
+      core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
+      return version;
+    });
+    core.setOutput(Output.ServerVersion, server.version);
+    client = await provideClientForMajor(server.major, inputs);
+  } catch (error) {
+    await bucketChecked(); // the bucket was checked first: its problem, if any, is the one to report
+    throw error;
+  }
+  await bucketChecked();
   const compression = resolveCompression(inputs.compression, client.major);
   const result = await core.group('Backup', () => runBackup({ inputs, s3, server, client, compression }));
   facts.key = result.keys.object;

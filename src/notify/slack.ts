@@ -3,7 +3,7 @@
  * a Slack problem becomes a warning that never quotes the webhook URL, which is a secret.
  */
 import * as core from '@actions/core';
-import { IncomingWebhook, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { IncomingWebhookSendArguments } from '@slack/webhook';
 
 import { formatBytes, formatDuration } from '../backup/format.js';
 import { describeDuration } from '../duration.js';
@@ -79,6 +79,8 @@ export async function notifySlack(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   try {
+    // Loaded only when a message is sent: axios and its MIME table are not parsed on runs without Slack.
+    const { IncomingWebhook } = await import('@slack/webhook');
     await new IncomingWebhook(webhookUrl, { timeout: SEND_TIMEOUT_MS }).send(slackPayload(facts, env));
   } catch (error) {
     core.warning(`Slack notification failed: ${withoutWebhookUrl(failureReason(error), webhookUrl)}`);

@@ -5,8 +5,9 @@ import {
   ListMultipartUploadsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MultipartWriter } from './multipart-writer.js';
 
 export interface StreamingUploadOptions {
   readonly client: S3Client;
@@ -37,25 +38,24 @@ export class UploadStalledError extends Error {
 
 /**
  * Streams `body` into a multipart upload with bounded memory (parts of `partSize`, `queueSize` in flight), and
- * makes sure a failed upload leaves nothing behind: the SDK aborts its multipart upload, and any upload of this key
- * still pending afterwards is aborted too (an abort races with in-flight parts).
+ * makes sure a failed upload leaves nothing behind: the writer aborts its multipart upload, and any upload of this
+ * key still pending afterwards is aborted too (an abort races with in-flight parts).
  */
 export async function uploadStream(options: StreamingUploadOptions): Promise<void> {
   const { client, bucket, key } = options;
-  const upload = new Upload({
-    client,
-    params: { Bucket: bucket, Key: key, Body: options.body, ContentType: options.contentType },
-    partSize: options.partSize,
-    queueSize: options.queueSize,
-    leavePartsOnError: false,
-  });
   let uploaded = 0;
   let lastProgress = Date.now();
-  upload.on('httpUploadProgress', (progress) => {
-    if ((progress.loaded ?? 0) > uploaded) {
-      uploaded = progress.loaded ?? 0;
+  const writer = new MultipartWriter({
+    client,
+    bucket,
+    key,
+    contentType: options.contentType,
+    partSize: options.partSize,
+    queueSize: options.queueSize,
+    onStored: (bytes) => {
+      uploaded += bytes;
       lastProgress = Date.now();
-    }
+    },
   });
   let stalled: UploadStalledError | undefined;
   const watchdog = setInterval(
@@ -63,7 +63,7 @@ export async function uploadStream(options: StreamingUploadOptions): Promise<voi
       const waiting = options.producedBytes() > uploaded;
       if (waiting && Date.now() - lastProgress > options.stallTimeoutMs) {
         stalled = new UploadStalledError(Math.round(options.stallTimeoutMs / 1000));
-        void upload.abort();
+        writer.destroy(stalled);
       } else if (!waiting) {
         lastProgress = Date.now();
       }
@@ -71,7 +71,7 @@ export async function uploadStream(options: StreamingUploadOptions): Promise<voi
     Math.min(1000, options.stallTimeoutMs / 4),
   );
   try {
-    await upload.done();
+    await pipeline(options.body, writer);
   } catch (error) {
     options.body.destroy();
     await abortPendingUploads(client, bucket, key);
