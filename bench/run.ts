@@ -12,8 +12,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,6 +29,7 @@ import { pgEnvironment, sql } from '../test/support/dataset.js';
 import { startPostgres, type TestMajor, type TestPostgres } from '../test/support/postgres-server.js';
 import { S3_SERVER_COMMANDS, s3Client, startS3, type TestS3 } from '../test/support/s3-server.js';
 import { ensureSystemPackages } from '../test/support/system-packages.js';
+import { cpuSince, cpuSnapshot, RECORDER_SOURCE, type CpuUsage } from './cpu.js';
 import { generateDataset } from './dataset.js';
 
 const execFileAsync = promisify(execFile);
@@ -48,11 +50,31 @@ const runs = Number(values.runs);
 const major = Number(values.major) as 17 | 18;
 const rowCounts = values['row-counts'];
 
+type Step = 'bareDump' | 'seeds' | 'action' | 'bareRestore' | 'drill';
+const STEPS: readonly Step[] = ['bareDump', 'seeds', 'action', 'bareRestore', 'drill'];
+const STEP_NAMES: Record<Step, string> = {
+  bareDump: 'a. bare pg_dump',
+  seeds: 'b. pg_dump \\| age > file, upload',
+  action: 'c. action backup',
+  bareRestore: 'd. bare pg_restore',
+  drill: 'e. action drill',
+};
+
+/** One run of a step: where the CPU went, and (for the action's steps) its own process and children. */
+interface StepCpu extends CpuUsage {
+  readonly actionSelf?: number;
+  readonly actionChildren?: number;
+}
+
 interface SizeResult {
   readonly sizeMb: number;
   readonly databaseBytes: number;
+  /** The database's custom-format dump without compression, and with zstd:3. */
+  readonly plainDumpBytes: number;
+  readonly compressedDumpBytes: number;
   readonly storedBytes: number;
-  readonly seconds: Record<'bareDump' | 'seeds' | 'action' | 'bareRestore' | 'drill', number[]>;
+  readonly seconds: Record<Step, number[]>;
+  readonly cpu: Record<Step, StepCpu[]>;
   readonly actionPeakRssMb: number[];
   readonly drillPeakRssMb: number[];
 }
@@ -68,6 +90,22 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
   return (performance.now() - started) / 1000;
+}
+
+/** Runs a step, recording its wall time and the CPU the machine, the PostgreSQL server and the S3 server spent. */
+async function measured<T>(
+  result: SizeResult,
+  step: Step,
+  work: () => Promise<T>,
+): Promise<{ value: T; seconds: number; cpu: CpuUsage }> {
+  const before = await cpuSnapshot();
+  const started = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSince(before, await cpuSnapshot());
+  result.seconds[step].push(seconds);
+  result.cpu[step].push(cpu);
+  return { value, seconds, cpu };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -95,11 +133,7 @@ class Bench {
   }
 
   async init(): Promise<void> {
-    await writeFile(
-      this.recorder,
-      "import { writeFileSync } from 'node:fs';\n" +
-        "process.on('exit', () => writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
-    );
+    await writeFile(this.recorder, RECORDER_SOURCE);
   }
 
   bareDump(database: string): Promise<number> {
@@ -108,9 +142,13 @@ class Bench {
     );
   }
 
-  /** `pg_dump -Fc | age -r KEY > file`, then the file uploaded as the seeds' scripts do. */
+  seedsFile(run_: number): string {
+    return join(this.scratch, `seeds-${run_}.dump.age`);
+  }
+
+  /** `pg_dump -Fc | age -r KEY > file`, then the file uploaded as the seeds' scripts do (the caller removes it). */
   async seeds(database: string, run_: number): Promise<number> {
-    const file = join(this.scratch, `seeds-${run_}.dump.age`);
+    const file = this.seedsFile(run_);
     const env = {
       ...pgEnvironment(this.server),
       PG_DUMP: join(this.binDir, 'pg_dump'),
@@ -133,7 +171,6 @@ class Bench {
       }).done();
       client.destroy();
     });
-    await rm(file, { force: true });
     return seconds;
   }
 
@@ -141,7 +178,13 @@ class Bench {
   async action(
     inputs: Record<string, string>,
     run_: number,
-  ): Promise<{ seconds: number; rssMb: number; outputs: string }> {
+  ): Promise<{
+    seconds: number;
+    rssMb: number;
+    selfSeconds: number;
+    childrenSeconds: number;
+    outputs: string;
+  }> {
     const output = join(this.scratch, `output-${run_}-${String(Math.random()).slice(2)}`);
     const rssFile = `${output}.rss`;
     await writeFile(output, '');
@@ -165,15 +208,21 @@ class Bench {
         maxBuffer: 256 * 1024 * 1024,
       }),
     );
+    const recorded = JSON.parse(await readFile(rssFile, 'utf8')) as {
+      maxRssKb: number;
+      selfSeconds: number;
+      childrenSeconds: number;
+    };
     return {
       seconds,
-      rssMb: Number(await readFile(rssFile, 'utf8')) / 1024,
+      rssMb: recorded.maxRssKb / 1024,
+      selfSeconds: recorded.selfSeconds,
+      childrenSeconds: recorded.childrenSeconds,
       outputs: await readFile(output, 'utf8'),
     };
   }
 
-  async bareRestore(dumpFile: string, database: string): Promise<number> {
-    await sql(this.server, 'postgres', `CREATE DATABASE ${database}`);
+  bareRestore(dumpFile: string, database: string): Promise<number> {
     return timed(() =>
       run(
         join(this.binDir, 'pg_restore'),
@@ -182,6 +231,28 @@ class Bench {
       ),
     );
   }
+}
+
+/** The action's process reports its own CPU and its children's; the rest of the machine's is the others'. */
+function withActionCpu(
+  runs: StepCpu[],
+  recorded: { readonly selfSeconds: number; readonly childrenSeconds: number },
+): void {
+  const last = runs.pop()!;
+  runs.push({ ...last, actionSelf: recorded.selfSeconds, actionChildren: recorded.childrenSeconds });
+}
+
+/** The size of the database's custom-format dump without compression, to state how well the dataset compresses. */
+async function plainDumpSize(binDir: string, server: TestPostgres, database: string): Promise<number> {
+  let bytes = 0;
+  const child = spawn(join(binDir, 'pg_dump'), ['-Fc', '--compress=0', database], {
+    env: pgEnvironment(server),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`pg_dump --compress=0 exited with ${code}`);
+  return bytes;
 }
 
 /** How fast each in-process stage of the backup stream goes on its own, to name a bottleneck by measurement. */
@@ -240,23 +311,50 @@ function report(
   install: { cold: number; warm: number },
   stages: Record<string, number>,
 ): string {
+  const cores = availableParallelism();
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
   const lines = [
-    `Command: \`npm run bench -- --sizes ${sizes.join(',')} --runs ${runs} --major ${major} --row-counts ${rowCounts}\` (medians of ${runs} alternating runs; PostgreSQL ${major}, zstd:3, Ceph radosgw on loopback, 2 cores).`,
+    `Command: \`npm run bench -- --sizes ${sizes.join(',')} --runs ${runs} --major ${major} --row-counts ${rowCounts}\` (medians of ${runs} alternating runs; PostgreSQL ${major}, zstd:3, Ceph radosgw on loopback, ${cores} cores shared by all of it).`,
     '',
     '| database | a. bare pg_dump | b. pg_dump \\| age > file, upload | c. action backup | c/a | c/b | d. bare pg_restore | e. action drill | e/d | action peak RSS |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const result of results) {
-    const s = Object.fromEntries(Object.entries(result.seconds).map(([k, v]) => [k, median(v)])) as Record<
-      keyof SizeResult['seconds'],
+    const s = Object.fromEntries(STEPS.map((step) => [step, median(result.seconds[step])])) as Record<
+      Step,
       number
     >;
     lines.push(
-      `| ${(result.databaseBytes / 1048576).toFixed(0)} MiB (${(result.storedBytes / 1048576).toFixed(0)} MiB stored) ` +
+      `| ${mib(result.databaseBytes)} (dump ${mib(result.plainDumpBytes)}, ${(result.plainDumpBytes / result.compressedDumpBytes).toFixed(1)}× with zstd:3; ${mib(result.storedBytes)} stored) ` +
         `| ${s.bareDump.toFixed(2)} s | ${s.seeds.toFixed(2)} s | ${s.action.toFixed(2)} s | ${(s.action / s.bareDump).toFixed(2)} ` +
         `| ${(s.action / s.seeds).toFixed(2)} | ${s.bareRestore.toFixed(2)} s | ${s.drill.toFixed(2)} s | ${(s.drill / s.bareRestore).toFixed(2)} ` +
         `| ${Math.max(...result.actionPeakRssMb).toFixed(0)} MiB (drill ${Math.max(...result.drillPeakRssMb).toFixed(0)} MiB) |`,
     );
+  }
+  lines.push(
+    '',
+    `Where the CPU went (medians, CPU seconds; "cores busy" is the machine's CPU seconds over the wall time, of ${cores}):`,
+    '',
+    '| database | step | wall | cores busy | PostgreSQL server | S3 server (Ceph) | action process | its children (pg_dump, pg_restore) | the rest (programs the bench runs for a, b, d; kernel; the bench) |',
+    '| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const result of results) {
+    for (const step of STEPS) {
+      const cpu = result.cpu[step];
+      const pick = (value: (run: StepCpu) => number) => median(cpu.map(value));
+      const self = pick((run) => run.actionSelf ?? 0);
+      const children = pick((run) => run.actionChildren ?? 0);
+      const other = pick(
+        (run) =>
+          run.machine - run.postgres - run.s3Server - (run.actionSelf ?? 0) - (run.actionChildren ?? 0),
+      );
+      const action = (value: number) => (cpu[0]?.actionSelf === undefined ? '–' : `${value.toFixed(2)} s`);
+      lines.push(
+        `| ${mib(result.databaseBytes)} | ${STEP_NAMES[step]} | ${median(result.seconds[step]).toFixed(2)} s ` +
+          `| ${(pick((run) => run.machine) / median(result.seconds[step])).toFixed(2)} | ${pick((run) => run.postgres).toFixed(2)} s ` +
+          `| ${pick((run) => run.s3Server).toFixed(2)} s | ${action(self)} | ${action(children)} | ${Math.max(0, other).toFixed(2)} s |`,
+      );
+    }
   }
   lines.push(
     '',
@@ -293,47 +391,59 @@ async function main(): Promise<void> {
           env: pgEnvironment(server),
         },
       );
+      const plainDumpBytes = await plainDumpSize(join(client.dir, 'bin'), server, database);
       const result: SizeResult = {
         sizeMb,
         databaseBytes,
+        plainDumpBytes,
+        compressedDumpBytes: (await stat(dumpFile)).size,
         storedBytes: 0,
         seconds: { bareDump: [], seeds: [], action: [], bareRestore: [], drill: [] },
+        cpu: { bareDump: [], seeds: [], action: [], bareRestore: [], drill: [] },
         actionPeakRssMb: [],
         drillPeakRssMb: [],
       };
       let storedBytes = 0;
       for (let i = 0; i < runs; i++) {
-        result.seconds.bareDump.push(await bench.bareDump(database));
-        result.seconds.seeds.push(await bench.seeds(database, i));
-        const backup = await bench.action(
-          {
-            'database-url': server.url({ database }),
-            'age-recipients': key.recipient,
-            'row-counts': rowCounts,
-            prefix: `run-${sizeMb}-${i}`,
-          },
-          i,
+        const a = await measured(result, 'bareDump', () => bench.bareDump(database));
+        const b = await measured(result, 'seeds', () => bench.seeds(database, i));
+        await rm(bench.seedsFile(i), { force: true });
+        const backup = await measured(result, 'action', () =>
+          bench.action(
+            {
+              'database-url': server.url({ database }),
+              'age-recipients': key.recipient,
+              'row-counts': rowCounts,
+              prefix: `run-${sizeMb}-${i}`,
+            },
+            i,
+          ),
         );
-        result.seconds.action.push(backup.seconds);
-        result.actionPeakRssMb.push(backup.rssMb);
-        storedBytes = Number(/^size-bytes<<\S+\n(\d+)\n/m.exec(backup.outputs)?.[1] ?? 0);
-        result.seconds.bareRestore.push(await bench.bareRestore(dumpFile, `bare_${sizeMb}_${i}`));
+        withActionCpu(result.cpu.action, backup.value);
+        result.actionPeakRssMb.push(backup.value.rssMb);
+        storedBytes = Number(/^size-bytes<<\S+\n(\d+)\n/m.exec(backup.value.outputs)?.[1] ?? 0);
+        await sql(server, 'postgres', `CREATE DATABASE bare_${sizeMb}_${i}`);
+        const d = await measured(result, 'bareRestore', () =>
+          bench.bareRestore(dumpFile, `bare_${sizeMb}_${i}`),
+        );
         await sql(server, 'postgres', `CREATE DATABASE drill_${sizeMb}_${i}`);
-        const drill = await bench.action(
-          {
-            mode: 'drill',
-            'target-url': server.url({ database: `drill_${sizeMb}_${i}` }),
-            'age-identity': key.identity,
-            prefix: `run-${sizeMb}-${i}`,
-            database,
-          },
-          i,
+        const drill = await measured(result, 'drill', () =>
+          bench.action(
+            {
+              mode: 'drill',
+              'target-url': server.url({ database: `drill_${sizeMb}_${i}` }),
+              'age-identity': key.identity,
+              prefix: `run-${sizeMb}-${i}`,
+              database,
+            },
+            i,
+          ),
         );
-        result.seconds.drill.push(drill.seconds);
-        result.drillPeakRssMb.push(drill.rssMb);
+        withActionCpu(result.cpu.drill, drill.value);
+        result.drillPeakRssMb.push(drill.value.rssMb);
         console.log(
-          `${sizeMb} MiB run ${i + 1}: a ${result.seconds.bareDump.at(-1)!.toFixed(2)} s, b ${result.seconds.seeds.at(-1)!.toFixed(2)} s, ` +
-            `c ${backup.seconds.toFixed(2)} s (${backup.rssMb.toFixed(0)} MiB), d ${result.seconds.bareRestore.at(-1)!.toFixed(2)} s, e ${drill.seconds.toFixed(2)} s`,
+          `${sizeMb} MiB run ${i + 1}: a ${a.seconds.toFixed(2)} s, b ${b.seconds.toFixed(2)} s, ` +
+            `c ${backup.seconds.toFixed(2)} s (${backup.value.rssMb.toFixed(0)} MiB), d ${d.seconds.toFixed(2)} s, e ${drill.seconds.toFixed(2)} s`,
         );
       }
       results.push({ ...result, storedBytes });

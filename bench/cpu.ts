@@ -1,0 +1,73 @@
+/**
+ * CPU seconds by who spent them, read from /proc around one benchmark step: the PostgreSQL server (its processes
+ * and the backends they reaped), the S3 server (Ceph's daemons), and the whole machine. The action's own process
+ * reports itself and its children (pg_dump, pg_restore) through the recorder the bench loads into it.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+const S3_SERVER = new Set(['radosgw', 'ceph-osd', 'ceph-mon']);
+
+export interface CpuSnapshot {
+  readonly machine: number;
+  readonly postgres: number;
+  readonly s3Server: number;
+}
+
+export type CpuUsage = CpuSnapshot;
+
+/** Busy seconds of every CPU since boot, and the seconds spent so far by the server processes. */
+export async function cpuSnapshot(): Promise<CpuSnapshot> {
+  const stat = (await readFile('/proc/stat', 'utf8'))
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const idle = stat[3]! + stat[4]!;
+  const machine = stat.reduce((sum, value) => sum + value, 0) - idle;
+  let postgres = 0;
+  let s3Server = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const close = text.lastIndexOf(')');
+    if (close < 0) continue;
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    // utime, stime, cutime, cstime: fields 14–17; after the comm, field 3 is at index 0.
+    const fields = text.slice(close + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
+    if (comm === 'postgres') postgres += ticks;
+    else if (S3_SERVER.has(comm)) s3Server += ticks;
+  }
+  return {
+    machine: machine / TICKS_PER_SECOND,
+    postgres: postgres / TICKS_PER_SECOND,
+    s3Server: s3Server / TICKS_PER_SECOND,
+  };
+}
+
+export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
+  return {
+    machine: after.machine - before.machine,
+    postgres: after.postgres - before.postgres,
+    s3Server: after.s3Server - before.s3Server,
+  };
+}
+
+/**
+ * Loaded into the action's process (`--import`): at exit, writes its peak RSS, its own CPU seconds and those of the
+ * children it waited for (pg_dump, pg_restore), from /proc/self/stat's cutime and cstime.
+ */
+export const RECORDER_SOURCE = `import { readFileSync, writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const usage = process.resourceUsage();
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  writeFileSync(process.env.RSS_FILE, JSON.stringify({
+    maxRssKb: usage.maxRSS,
+    selfSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    childrenSeconds: (Number(fields[13]) + Number(fields[14])) / ${TICKS_PER_SECOND},
+  }));
+});
+`;
