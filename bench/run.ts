@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createEncryptStream, generateIdentity, parseRecipient } from '../src/age/index.js';
 import { provideClient } from '../src/installer/install-client.js';
@@ -140,6 +141,17 @@ class Bench {
     return timed(() =>
       run(join(this.binDir, 'pg_dump'), ['-Fc', '--compress=zstd:3', database], pgEnvironment(this.server)),
     );
+  }
+
+  /** Deletes every object under `prefix` in the bench's bucket. */
+  async removeObjects(prefix: string): Promise<void> {
+    const client = s3Client(this.s3);
+    try {
+      const keys = (await this.s3.listKeys(this.bucket)).filter((key) => key.startsWith(prefix));
+      for (const key of keys) await client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } finally {
+      client.destroy();
+    }
   }
 
   seedsFile(run_: number): string {
@@ -441,6 +453,12 @@ async function main(): Promise<void> {
         );
         withActionCpu(result.cpu.drill, drill.value);
         result.drillPeakRssMb.push(drill.value.rssMb);
+        // The S3 server keeps objects in memory (4 GiB) and a full Ceph cluster blocks writes: each run's objects
+        // go once measured, as do its restored databases.
+        await bench.removeObjects(`run-${sizeMb}-${i}/`);
+        await bench.removeObjects('seeds/');
+        await sql(server, 'postgres', `DROP DATABASE bare_${sizeMb}_${i}`);
+        await sql(server, 'postgres', `DROP DATABASE drill_${sizeMb}_${i}`);
         console.log(
           `${sizeMb} MiB run ${i + 1}: a ${a.seconds.toFixed(2)} s, b ${b.seconds.toFixed(2)} s, ` +
             `c ${backup.seconds.toFixed(2)} s (${backup.value.rssMb.toFixed(0)} MiB), d ${d.seconds.toFixed(2)} s, e ${drill.seconds.toFixed(2)} s`,

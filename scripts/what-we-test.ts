@@ -87,7 +87,7 @@ function render(report: Report): string {
     '',
     '| what | survived / refused |',
     '| --- | --- |',
-    `| faults mid-run (500/503 retried, stalled network, S3 gone, Postgres stopped, full temp disk) | ${faults} |`,
+    `| faults mid-run (500/503 retried, stalled network, store answering nothing, S3 gone, Postgres stopped, full temp disk) | ${faults} |`,
     `| damaged backups refused before the target sees a statement | ${damaged} |`,
     `| pg_dump killed mid-stream, failed backup with retention | ${killed} |`,
     `| bad inputs refused with a message naming the input, nothing written or deleted | ${badInputs} |`,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestManifestKey } from '../src/storage/backup-catalog.js';
+import { abortPendingUploads, deleteObjectBestEffort } from '../src/storage/streaming-upload.js';
 import { type ActionResult, runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
@@ -112,6 +113,35 @@ describe('fault suite: faults mid-run', () => {
     await proxy.heal();
     expect(result.failed).toBe(true);
     expect(result.stdout).toMatch(/::error::.*the upload stalled: no part reached the bucket for 3 s/);
+    await expectNothingLeft(before);
+  });
+
+  it('fails, and does not hang, when the store stops answering every request (as a full Ceph cluster does)', async () => {
+    const before = await bucket.keys();
+    proxy.requests.length = 0;
+    const running = backup();
+    await untilPartsUploaded(1);
+    proxy.inject({ kind: 'stall' }, () => true);
+    const started = Date.now();
+    const result = await running;
+    const seconds = (Date.now() - started) / 1000;
+    await proxy.heal();
+    expect(result.failed).toBe(true);
+    expect(result.stdout).toMatch(/::error::.*the upload stalled: no part reached the bucket for 3 s/);
+    // The stall (3 s), the writer's own abort (at most 5 s), the sweep and the placeholder's delete (10 s each).
+    expect(seconds).toBeLessThan(40);
+    // The store answered nothing during the cleanup: once it is back, nothing was completed or deleted, and the
+    // reserved key holds no backup (a manifest never appeared).
+    expect((await bucket.keys()).filter((key) => key.endsWith('.json'))).toEqual(
+      before.filter((key) => key.endsWith('.json')),
+    );
+    expect(await latestManifestKey(bucket.client, settings(), 'app')).toBe(goodKey);
+    // What the dead store kept: at most the reserved key's empty placeholder and the pending upload, which the
+    // next backup's retention (orphans after 24 h) or a lifecycle rule removes. Cleared here for the next tests.
+    const left = (await bucket.keys()).filter((key) => !before.includes(key));
+    expect(left.every((key) => key.endsWith('.dump.age'))).toBe(true);
+    await abortPendingUploads(bucket.client, bucket.name, left[0] ?? '');
+    for (const key of left) await deleteObjectBestEffort(bucket.client, bucket.name, key);
     await expectNothingLeft(before);
   });
 

@@ -13,12 +13,7 @@ import { reserveBackupKeys } from '../storage/key-reservation.js';
 import type { BackupKeys } from '../storage/object-layout.js';
 import { chooseQueueSize, choosePartSize } from '../storage/part-size.js';
 import { explainS3Error } from '../storage/s3-errors.js';
-import {
-  abortPendingUploads,
-  deleteObjectBestEffort,
-  storedSize,
-  uploadStream,
-} from '../storage/streaming-upload.js';
+import { deleteObjectBestEffort, storedSize, uploadStream } from '../storage/streaming-upload.js';
 import { describeExit, startChild } from './child-process.js';
 import { DumpContentsReader } from './dump-contents.js';
 import type { Encryption, Manifest } from './manifest.js';
@@ -26,14 +21,13 @@ import { formatBytes } from './format.js';
 import { startProgressLog } from './progress.js';
 import { type RowCounts, type SnapshotSession, withSnapshotSession } from './snapshot-session.js';
 import { CountingStream, gateOnSuccess, MeasuringStream } from './stream-stages.js';
+import { stallTimeoutMs } from '../storage/stall-timeout.js';
 
 /**
  * A custom-format archive of an empty database is 841 bytes from pg_dump 17 (1,060 from 15): header, version
  * strings and table of contents. Anything smaller cannot be a dump, whatever pg_dump's exit code says.
  */
 export const MIN_DUMP_BYTES = 512;
-
-const DEFAULT_STALL_TIMEOUT_SECONDS = 120;
 
 export interface BackupResult {
   readonly keys: BackupKeys;
@@ -208,7 +202,7 @@ async function dumpAndUpload(
     partSize,
     queueSize,
     contentType: 'application/octet-stream',
-    stallTimeoutMs: stallTimeoutSeconds() * 1000,
+    stallTimeoutMs: stallTimeoutMs(),
     producedBytes: () => stored.bytes,
   }).catch((error: unknown) => {
     remember(new Error(explainS3Error(error, inputs.storage, `upload ${keys.object}`)));
@@ -244,8 +238,8 @@ async function dumpAndUpload(
     return { sizeBytes: stored.bytes, sha256: stored.sha256(), dumpBytes: plain.bytes, counts };
   } catch (error) {
     remember(error);
+    // uploadStream has aborted its multipart upload (and swept the key) by the time `uploading` settles.
     await Promise.allSettled([flowing, uploading, counting, dump.exit]);
-    await abortPendingUploads(s3, bucket, keys.object);
     // The first failure is the cause: pg_dump's own error reaches the pipeline first (through the gate), and a
     // store that fails first is reported as such, not as the pg_dump this code then had to stop.
     throw firstError;
@@ -294,9 +288,4 @@ async function writeManifest(context: BackupContext, keys: BackupKeys, manifest:
       { cause: error },
     );
   }
-}
-
-function stallTimeoutSeconds(): number {
-  const configured = Number(process.env.POSTGRES_BACKUP_STALL_TIMEOUT_SECONDS);
-  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_STALL_TIMEOUT_SECONDS;
 }

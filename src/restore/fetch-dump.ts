@@ -76,6 +76,8 @@ export async function fetchVerifiedDump(
  * A sink that feeds `target` with backpressure, and once `target` has failed keeps accepting (and dropping) data,
  * so the stream before it runs to its end.
  */
+const FORWARD_BUFFER_BYTES = 1024 * 1024;
+
 function forwardUntilFailure(target: Transform): Writable {
   let failed = false;
   let waiting: (() => void) | undefined;
@@ -85,7 +87,9 @@ function forwardUntilFailure(target: Transform): Writable {
   });
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (failed || target.write(chunk)) {
+      // Up to FORWARD_BUFFER_BYTES may wait in `target`: with its default 16 KiB, every 64 KiB chunk from the
+      // network would wait for decryption before the next is read.
+      if (failed || target.write(chunk) || target.writableLength < FORWARD_BUFFER_BYTES) {
         callback();
         return;
       }

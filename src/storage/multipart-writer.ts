@@ -11,6 +11,9 @@ import {
 import { Writable } from 'node:stream';
 import { MAX_PARTS } from './part-size.js';
 
+/** How long a failed upload waits for its own abort: the store may be what failed. */
+const ABORT_TIMEOUT_MS = 5_000;
+
 export interface MultipartWriterOptions {
   readonly client: S3Client;
   readonly bucket: string;
@@ -80,7 +83,9 @@ export class MultipartWriter extends Writable {
     Promise.allSettled([...this.#inFlight])
       .then(() => uploadId)
       .then((UploadId) =>
-        client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })),
+        client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }), {
+          abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS),
+        }),
       )
       .catch(() => undefined)
       .finally(() => {

@@ -1,4 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { stallTimeoutMs } from './stall-timeout.js';
+
+const CONNECT_TIMEOUT_MS = 30_000;
 
 export interface S3Settings {
   readonly bucket: string;
@@ -26,5 +29,8 @@ export function createS3Client(settings: S3Settings): S3Client {
     requestChecksumCalculation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     maxAttempts: 5,
+    // A request that gets no bytes back for this long fails (and is retried) instead of waiting forever: a store
+    // that stops answering, as a full Ceph cluster does, would otherwise hang the job until its own timeout.
+    requestHandler: { requestTimeout: stallTimeoutMs(), connectionTimeout: CONNECT_TIMEOUT_MS },
   });
 }

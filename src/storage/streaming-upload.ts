@@ -83,42 +83,53 @@ export async function uploadStream(options: StreamingUploadOptions): Promise<voi
 
 /** Delays between attempts to clean up after a failure: the store may be coming back from an outage. */
 const CLEANUP_RETRY_MS = [1000, 2000, 4000, 8000];
+/** Cleanup gives up after this long in all, so a store that never answers cannot hold the failed run. */
+const CLEANUP_DEADLINE_MS = 10_000;
 
 /**
- * Aborts every multipart upload pending under exactly `key`, retrying for about 15 s when the store does not
- * answer (it may be the reason the upload failed). Best effort: it runs on a failure path and never throws.
+ * Runs a cleanup request until it succeeds, retrying for up to 10 s when the store does not answer (it may be the
+ * reason the run failed), every attempt bounded by what is left of CLEANUP_DEADLINE_MS. Never throws: it runs on a
+ * failure path, and the original error, not this one, is what the user needs to see.
  */
-export async function abortPendingUploads(client: S3Client, bucket: string, key: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+async function retryCleanup(attempt: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const deadline = Date.now() + CLEANUP_DEADLINE_MS;
+  for (let index = 0; ; index++) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
     try {
-      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-      for (const pending of listed.Uploads ?? []) {
-        if (pending.Key !== key || !pending.UploadId) continue;
-        await client.send(
-          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: pending.UploadId }),
-        );
-      }
+      await attempt(AbortSignal.timeout(left));
       return;
     } catch {
-      const delay = CLEANUP_RETRY_MS[attempt];
-      if (delay === undefined) return; // the original error, not this one, is what the user needs to see
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      const delay = CLEANUP_RETRY_MS[index];
+      if (delay === undefined) return;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))),
+      );
     }
   }
 }
 
-/** Deletes `key`, retrying like abortPendingUploads; never throws. */
-export async function deleteObjectBestEffort(client: S3Client, bucket: string, key: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-      return;
-    } catch {
-      const delay = CLEANUP_RETRY_MS[attempt];
-      if (delay === undefined) return;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+/** Aborts every multipart upload pending under exactly `key` (best effort, bounded, never throws). */
+export async function abortPendingUploads(client: S3Client, bucket: string, key: string): Promise<void> {
+  await retryCleanup(async (abortSignal) => {
+    const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), {
+      abortSignal,
+    });
+    for (const pending of listed.Uploads ?? []) {
+      if (pending.Key !== key || !pending.UploadId) continue;
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: pending.UploadId }),
+        { abortSignal },
+      );
     }
-  }
+  });
+}
+
+/** Deletes `key` (best effort, bounded, never throws). */
+export async function deleteObjectBestEffort(client: S3Client, bucket: string, key: string): Promise<void> {
+  await retryCleanup(async (abortSignal) => {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
+  });
 }
 
 /** The stored object's size, from HeadObject (CompleteMultipartUpload's answer is not enough on every store). */
