@@ -454,9 +454,10 @@ async function main(): Promise<void> {
         withActionCpu(result.cpu.drill, drill.value);
         result.drillPeakRssMb.push(drill.value.rssMb);
         // The S3 server keeps objects in memory (4 GiB) and a full Ceph cluster blocks writes: each run's objects
-        // go once measured, as do its restored databases.
+        // go once measured, their space is reclaimed at once, and the restored databases are dropped.
         await bench.removeObjects(`run-${sizeMb}-${i}/`);
         await bench.removeObjects('seeds/');
+        await s3.collectGarbage();
         await sql(server, 'postgres', `DROP DATABASE bare_${sizeMb}_${i}`);
         await sql(server, 'postgres', `DROP DATABASE drill_${sizeMb}_${i}`);
         console.log(

@@ -84,6 +84,10 @@ describe('part size', () => {
 
   it('shortens the queue as parts grow, so memory stays near a fixed budget', () => {
     expect(chooseQueueSize(8 * 1024 * 1024)).toBe(4);
+    // The 4 GiB database's part: the pool (queue + the part being filled) stays within 64 MiB.
+    const part = choosePartSize(4 * 1024 ** 3);
+    expect(part).toBe(21 * 1024 * 1024);
+    expect((chooseQueueSize(part) + 1) * part).toBeLessThanOrEqual(64 * 1024 * 1024);
     expect(chooseQueueSize(64 * 1024 * 1024)).toBe(1);
     expect(chooseQueueSize(512 * 1024 * 1024)).toBe(1);
   });

@@ -47,6 +47,11 @@ export interface S3Helpers {
 }
 
 export interface TestS3 extends S3Details, S3Helpers {
+  /**
+   * Frees the space of deleted objects now: radosgw only queues their data for its garbage collector (after two
+   * hours by default), and the in-memory OSD blocks every write once full.
+   */
+  collectGarbage(): Promise<void>;
   /** Kills every process it started, waits for them and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -147,13 +152,14 @@ export async function startS3(): Promise<TestS3> {
   const cluster: Cluster = { root: await mkdtemp(join(tmpdir(), 'ceph-s3-')), daemons: new Map() };
   live.add(cluster);
   try {
-    const details = await setUp(cluster);
+    const { details, layout } = await setUp(cluster);
     const client = s3Client(details);
     const stop = memoize(async () => {
       client.destroy();
       await release(cluster);
     });
-    return { ...details, ...s3Helpers(client), stop };
+    const collectGarbage = () => runCeph(layout, 'radosgw-admin', ['gc', 'process', '--include-all']);
+    return { ...details, ...s3Helpers(client), collectGarbage, stop };
   } catch (error) {
     await release(cluster);
     throw error;
@@ -169,7 +175,7 @@ interface Layout {
   readonly env: NodeJS.ProcessEnv;
 }
 
-async function setUp(cluster: Cluster): Promise<S3Details> {
+async function setUp(cluster: Cluster): Promise<{ details: S3Details; layout: Layout }> {
   const { root } = cluster;
   const conf = join(root, 'ceph.conf');
   const layout: Layout = {
@@ -196,7 +202,7 @@ async function setUp(cluster: Cluster): Promise<S3Details> {
   ]);
   await startDaemon(cluster, layout, 'radosgw', RGW_NAME);
   await waitForS3(cluster, details.endpoint);
-  return details;
+  return { details, layout };
 }
 
 function cephConf({ root, fsid, monPort, rgwPort }: Layout): string {
