@@ -93,12 +93,17 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** Runs a step, recording its wall time and the CPU the machine, the PostgreSQL server and the S3 server spent. */
+/**
+ * Runs a step, recording its wall time and the CPU the machine, the PostgreSQL server and the S3 server spent.
+ * First the server writes out its dirty pages (CHECKPOINT) and the kernel its dirty files (sync): a step must not pay
+ * for the writes of the one before it (a restore of 1 GiB leaves a checkpoint running for the next step).
+ */
 async function measured<T>(
   result: SizeResult,
   step: Step,
   work: () => Promise<T>,
 ): Promise<{ value: T; seconds: number; cpu: CpuUsage }> {
+  await settle();
   const before = await cpuSnapshot();
   const started = performance.now();
   const value = await work();
@@ -245,6 +250,8 @@ class Bench {
   }
 }
 
+let settle: () => Promise<void> = () => Promise.resolve();
+
 /** The action's process reports its own CPU and its children's; the rest of the machine's is the others'. */
 function withActionCpu(
   runs: StepCpu[],
@@ -388,6 +395,10 @@ async function main(): Promise<void> {
     await seedToolCache(toolCache, major);
     const bucket = await s3.createBucket('bench');
     const key = generateIdentity();
+    settle = async () => {
+      await sql(server, 'postgres', 'CHECKPOINT');
+      await execFileAsync('sync');
+    };
     const bench = new Bench(scratch, server, s3, bucket, join(client.dir, 'bin'), toolCache, key);
     await bench.init();
     const results: SizeResult[] = [];

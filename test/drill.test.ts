@@ -461,16 +461,3 @@ describe('finding the backup', () => {
     }
   });
 });
-
-describe('session settings of the drill', () => {
-  it("go before the target URL's own options, which win for the same parameter", async () => {
-    const { withSessionSettings } = await import('../src/restore/pg-restore.js');
-    expect(withSessionSettings({ maintenance_work_mem: '256MB' }, undefined)).toBe(
-      '-c maintenance_work_mem=256MB',
-    );
-    expect(withSessionSettings({ maintenance_work_mem: '256MB' }, '-c maintenance_work_mem=1GB')).toBe(
-      '-c maintenance_work_mem=256MB -c maintenance_work_mem=1GB',
-    );
-    expect(withSessionSettings({}, undefined)).toBeUndefined();
-  });
-});

@@ -28,14 +28,6 @@ import { provideClientForMajor } from './client.js';
 import type { RunFactsDraft } from './run-facts.js';
 
 /**
- * A drill restores into a throwaway database: its pg_restore sessions may sort each index build in memory
- * (PostgreSQL's default of 64 MB spills the index of a few million rows to disk), as PostgreSQL's "Populating a
- * Database" advises for loads. Measured on the bench's 1 GiB database: 14.4 s → 13.2 s once, within the noise of a
- * 2-core machine in later runs. A restore into a user's server keeps the server's own settings.
- */
-const DRILL_SESSION_SETTINGS = { maintenance_work_mem: '256MB' };
-
-/**
  * `mode: restore` and `mode: drill`: find the backup, prove it intact before the target sees a statement,
  * restore it with the backup's pg_restore, and (drill) compare every table's rows with the manifest, measuring
  * the RPO (backup age) and RTO (restore time) the team actually has.
@@ -103,14 +95,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
     const database = await core.group('Restore', async () => {
       const into = await chooseDatabase(inputs);
       core.info(`Restoring into database "${into}" with pg_restore ${client.version}`);
-      await runPgRestore(
-        client.binDir,
-        dumpPath,
-        inputs.target,
-        into,
-        server.major,
-        drill ? DRILL_SESSION_SETTINGS : {},
-      );
+      await runPgRestore(client.binDir, dumpPath, inputs.target, into, server.major);
       return into;
     });
     const restoreSeconds = (performance.now() - started) / 1000;

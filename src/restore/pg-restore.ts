@@ -52,10 +52,8 @@ export async function runPgRestore(
   target: ConnectionTarget,
   database: string,
   targetMajor: number,
-  sessionSettings: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const { env, args } = libpqInvocation({ ...target, database });
-  env.PGOPTIONS = withSessionSettings(sessionSettings, env.PGOPTIONS);
   // Half the runner's cores, at most 4: the server already builds each index with parallel workers
   // (max_parallel_maintenance_workers, 2 by default), and a drill's server shares the runner. On 2 cores the bench
   // measured --jobs=2 slower than one job.
@@ -89,19 +87,6 @@ export async function runPgRestore(
       problems.map((p) => `- ${p.error}${p.hint ? `\n  ${p.hint}` : ''}`).join('\n'),
     problems,
   );
-}
-
-/**
- * Session settings as libpq's `options` (PGOPTIONS), before the target URL's own `options`, which win when they
- * set the same parameter (the server applies `-c` switches in order).
- */
-export function withSessionSettings(
-  settings: Readonly<Record<string, string>>,
-  userOptions: string | undefined,
-): string | undefined {
-  const ours = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
-  const all = [...ours, ...(userOptions ? [userOptions] : [])].join(' ');
-  return all || undefined;
 }
 
 /** Reads pg_restore's stderr: each `pg_restore: error: …` with the `Command was: …` that follows it. */
