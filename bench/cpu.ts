@@ -8,16 +8,15 @@ import { readdir, readFile } from 'node:fs/promises';
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const S3_SERVER = new Set(['radosgw', 'ceph-osd', 'ceph-mon']);
 
-export interface CpuSnapshot {
+/** CPU seconds: since boot in a snapshot, over one step in a difference of two. */
+export interface CpuUsage {
   readonly machine: number;
   readonly postgres: number;
   readonly s3Server: number;
 }
 
-export type CpuUsage = CpuSnapshot;
-
 /** Busy seconds of every CPU since boot, and the seconds spent so far by the server processes. */
-export async function cpuSnapshot(): Promise<CpuSnapshot> {
+export async function cpuSnapshot(): Promise<CpuUsage> {
   const stat = (await readFile('/proc/stat', 'utf8'))
     .split('\n')[0]!
     .trim()
@@ -47,7 +46,7 @@ export async function cpuSnapshot(): Promise<CpuSnapshot> {
   };
 }
 
-export function cpuSince(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
+export function cpuSince(before: CpuUsage, after: CpuUsage): CpuUsage {
   return {
     machine: after.machine - before.machine,
     postgres: after.postgres - before.postgres,

@@ -27,7 +27,6 @@ export function choosePartSize(databaseBytes: number): number {
  */
 export function chooseQueueSize(partSize: number, memoryBudget = 64 * 1024 * 1024): number {
   // The writer holds queue + 1 parts (one filling), so the queue is what fits beside the part being filled:
-  // 4 × 8 MiB in flight for databases up to 1.6 GB, 2 × 21 MiB for 4 GiB (the bench measured 204 MiB peak RSS
-  // there with 3 in flight).
+  // 4 × 8 MiB in flight for databases up to 1.6 GB, 2 × 21 MiB for 4 GiB.
   return Math.max(1, Math.min(4, Math.floor(memoryBudget / partSize) - 1));
 }
