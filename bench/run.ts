@@ -78,6 +78,8 @@ interface SizeResult {
   readonly cpu: Record<Step, StepCpu[]>;
   readonly actionPeakRssMb: number[];
   readonly drillPeakRssMb: number[];
+  /** The drill's own `restore-seconds` output: download, verification, decryption and pg_restore. */
+  readonly drillRestoreSeconds: number[];
 }
 
 /** The middle value; for an even count, the mean of the two middle ones. */
@@ -375,6 +377,16 @@ function report(
       );
     }
   }
+  lines.push('');
+  for (const result of results) {
+    const drill = median(result.seconds.drill);
+    const restore = median(result.drillRestoreSeconds);
+    lines.push(
+      `${mib(result.databaseBytes)}: of the drill's ${drill.toFixed(2)} s, its own \`restore-seconds\` (download, SHA-256, ` +
+        `decryption, pg_restore) is ${restore.toFixed(1)} s; the other ${(drill - restore).toFixed(2)} s are start-up, the ` +
+        `manifest, the target's version, the client and the row counts. Bare pg_restore: ${median(result.seconds.bareRestore).toFixed(2)} s.`,
+    );
+  }
   lines.push(
     '',
     `Client install (PostgreSQL 15 client from a local apt mirror): cold ${install.cold.toFixed(2)} s, tool-cache hit ${install.warm.toFixed(3)} s.`,
@@ -425,6 +437,7 @@ async function main(): Promise<void> {
         cpu: { bareDump: [], seeds: [], action: [], bareRestore: [], drill: [] },
         actionPeakRssMb: [],
         drillPeakRssMb: [],
+        drillRestoreSeconds: [],
       };
       let storedBytes = 0;
       for (let i = 0; i < runs; i++) {
@@ -464,6 +477,9 @@ async function main(): Promise<void> {
         );
         withActionCpu(result.cpu.drill, drill.value);
         result.drillPeakRssMb.push(drill.value.rssMb);
+        result.drillRestoreSeconds.push(
+          Number(/^restore-seconds<<\S+\n([\d.]+)\n/m.exec(drill.value.outputs)?.[1]),
+        );
         // The S3 server keeps objects in memory (4 GiB) and a full Ceph cluster blocks writes: each run's objects
         // go once measured, their space is reclaimed at once, and the restored databases are dropped.
         await bench.removeObjects(`run-${sizeMb}-${i}/`);

@@ -11,6 +11,7 @@ import { backupKeys, timestampName } from '../src/storage/object-layout.js';
 import {
   chooseQueueSize,
   choosePartSize,
+  compresses,
   GROWTH_ALLOWANCE,
   MAX_PARTS,
   MIN_PART_SIZE,
@@ -72,21 +73,37 @@ describe('pg-dump-args', () => {
 });
 
 describe('part size', () => {
-  it('keeps a stream of 50 times the database size under 10,000 parts', () => {
-    for (const gib of [0, 0.001, 1, 10, 100, 1000]) {
-      const bytes = gib * 1024 ** 3;
-      const part = choosePartSize(bytes);
-      expect(part).toBeGreaterThanOrEqual(MIN_PART_SIZE);
-      expect(part % (1024 * 1024)).toBe(0);
-      expect(Math.ceil((bytes * GROWTH_ALLOWANCE) / part)).toBeLessThanOrEqual(MAX_PARTS);
+  it('keeps a stream of the growth allowance times the database size under 10,000 parts', () => {
+    for (const compressed of [true, false]) {
+      const allowance = compressed ? GROWTH_ALLOWANCE.compressed : GROWTH_ALLOWANCE.uncompressed;
+      for (const gib of [0, 0.001, 1, 4, 10, 100, 1000]) {
+        const bytes = gib * 1024 ** 3;
+        const part = choosePartSize(bytes, compressed);
+        expect(part).toBeGreaterThanOrEqual(MIN_PART_SIZE);
+        expect(part % (1024 * 1024)).toBe(0);
+        expect(Math.ceil((bytes * allowance) / part)).toBeLessThanOrEqual(MAX_PARTS);
+      }
     }
+  });
+
+  it('uses 8 MiB parts for compressed dumps of databases up to about 7.8 GiB', () => {
+    expect(choosePartSize(4 * 1024 ** 3, true)).toBe(8 * 1024 * 1024);
+    expect(choosePartSize(7.8 * 1024 ** 3, true)).toBe(8 * 1024 * 1024);
+    expect(choosePartSize(8 * 1024 ** 3, true)).toBe(9 * 1024 * 1024);
+    // Uncompressed, the same 4 GiB database needs room for a stream 50 times its size.
+    expect(choosePartSize(4 * 1024 ** 3, false)).toBe(21 * 1024 * 1024);
+  });
+
+  it('tells compressing --compress values from those that do not compress', () => {
+    for (const value of ['zstd:3', 'zstd', 'lz4:1', 'gzip:6', '6', '1']) expect(compresses(value)).toBe(true);
+    for (const value of ['none', '0']) expect(compresses(value)).toBe(false);
   });
 
   it('shortens the queue as parts grow, so memory stays near a fixed budget', () => {
     expect(chooseQueueSize(8 * 1024 * 1024)).toBe(4);
-    // The 4 GiB database's part: the pool (queue + the part being filled) stays within 64 MiB.
-    const part = choosePartSize(4 * 1024 ** 3);
-    expect(part).toBe(21 * 1024 * 1024);
+    // The pool (queue + the part being filled) stays within 64 MiB.
+    const part = 21 * 1024 * 1024;
+    expect(chooseQueueSize(part)).toBe(2);
     expect((chooseQueueSize(part) + 1) * part).toBeLessThanOrEqual(64 * 1024 * 1024);
     expect(chooseQueueSize(64 * 1024 * 1024)).toBe(1);
     expect(chooseQueueSize(512 * 1024 * 1024)).toBe(1);

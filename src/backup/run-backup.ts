@@ -11,7 +11,7 @@ import { libpqInvocation } from '../postgres/libpq-env.js';
 import type { ServerVersion } from '../postgres/server-version.js';
 import { reserveBackupKeys } from '../storage/key-reservation.js';
 import type { BackupKeys } from '../storage/object-layout.js';
-import { chooseQueueSize, choosePartSize } from '../storage/part-size.js';
+import { chooseQueueSize, choosePartSize, compresses } from '../storage/part-size.js';
 import { explainS3Error } from '../storage/s3-errors.js';
 import { deleteObjectBestEffort, storedSize, uploadStream } from '../storage/streaming-upload.js';
 import { describeExit, startChild } from './child-process.js';
@@ -169,7 +169,7 @@ async function dumpAndUpload(
   const reader = new DumpContentsReader(context.client.binDir);
   const plain = new CountingStream();
   const stored = new MeasuringStream();
-  const partSize = choosePartSize(session.databaseBytes);
+  const partSize = choosePartSize(session.databaseBytes, compresses(context.compression));
   const queueSize = chooseQueueSize(partSize);
   core.info(
     `Database size ${formatBytes(session.databaseBytes)}; uploading to s3://${bucket}/${keys.object} in parts of ` +
