@@ -1,3 +1,5 @@
+// First, before any other module runs: the garbage collector's setting (see gc-tuning.ts).
+import './gc-tuning.js';
 import { drillTargetTask } from './drill-target/drill-target.js';
 import { run, runAction } from './main.js';
 
