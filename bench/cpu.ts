@@ -46,6 +46,40 @@ export async function cpuSnapshot(): Promise<CpuUsage> {
   };
 }
 
+/** The server's own long-lived processes, by the title PostgreSQL gives them (`postgres: checkpointer`). */
+const SERVER_PROCESSES =
+  /^postgres: (checkpointer|background writer|walwriter|autovacuum launcher|autovacuum worker|logical replication launcher|walsummarizer|io worker \d+|archiver)\b/;
+
+/**
+ * Waits until no client backend (or parallel worker) of the PostgreSQL server is running or waiting to be reaped.
+ * A backend that exits as a step ends is first a process of its own, then part of the server's reaped CPU
+ * (cutime); a snapshot taken in between can miss it, which once put bare pg_restore's backend in the next step's
+ * figures. Gives up after `timeoutMs`, saying so.
+ */
+export async function waitForBackendsToExit(timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    let busy = false;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (!stat.includes('(postgres)')) continue;
+      const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      const title = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''))
+        .replace(/\0/g, ' ')
+        .trim();
+      // The postmaster's title is its command line; its children's start with "postgres: ".
+      if (zombie || (title.startsWith('postgres: ') && !SERVER_PROCESSES.test(title))) busy = true;
+    }
+    if (!busy) return;
+    if (performance.now() > deadline) {
+      console.warn(`PostgreSQL backends still running after ${timeoutMs} ms; its CPU figures may be off`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export function cpuSince(before: CpuUsage, after: CpuUsage): CpuUsage {
   return {
     machine: after.machine - before.machine,

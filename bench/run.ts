@@ -30,7 +30,7 @@ import { pgEnvironment, sql } from '../test/support/dataset.js';
 import { startPostgres, type TestMajor, type TestPostgres } from '../test/support/postgres-server.js';
 import { S3_SERVER_COMMANDS, s3Client, startS3, type TestS3 } from '../test/support/s3-server.js';
 import { ensureSystemPackages } from '../test/support/system-packages.js';
-import { cpuSince, cpuSnapshot, RECORDER_SOURCE, type CpuUsage } from './cpu.js';
+import { cpuSince, cpuSnapshot, type CpuUsage, RECORDER_SOURCE, waitForBackendsToExit } from './cpu.js';
 import { generateDataset } from './dataset.js';
 
 const execFileAsync = promisify(execFile);
@@ -106,10 +106,12 @@ async function measured<T>(
   work: () => Promise<T>,
 ): Promise<{ value: T; seconds: number; cpu: CpuUsage }> {
   await settle();
+  await waitForBackendsToExit();
   const before = await cpuSnapshot();
   const started = performance.now();
   const value = await work();
   const seconds = (performance.now() - started) / 1000;
+  await waitForBackendsToExit();
   const cpu = cpuSince(before, await cpuSnapshot());
   result.seconds[step].push(seconds);
   result.cpu[step].push(cpu);
