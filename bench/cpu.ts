@@ -52,9 +52,10 @@ const SERVER_PROCESSES =
 
 /**
  * Waits until no client backend (or parallel worker) of the PostgreSQL server is running or waiting to be reaped.
- * A backend that exits as a step ends is first a process of its own, then part of the server's reaped CPU
- * (cutime); a snapshot taken in between can miss it, which once put bare pg_restore's backend in the next step's
- * figures. Gives up after `timeoutMs`, saying so.
+ * A backend that exits as a step ends is first a process of its own, then part of the postmaster's reaped CPU
+ * (cutime). A snapshot that reads it while the postmaster reaps it can count it twice or not at all (pids wrap, so
+ * /proc lists the two in either order): bare pg_restore's server CPU once came out at 25 s in a 12 s step on 2
+ * cores. Gives up after `timeoutMs`, saying so.
  */
 export async function waitForBackendsToExit(timeoutMs = 5_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
