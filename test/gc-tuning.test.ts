@@ -5,7 +5,7 @@ const newSpaceBytes = () =>
   getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')!.space_size;
 
 describe('garbage collector tuning', () => {
-  // The benchmark's gain (one full collection per backup instead of 25) rests on this: if a Node upgrade stopped
+  // The benchmark's gain (one full collection per backup instead of 23–25) rests on this: if a Node upgrade stopped
   // honouring the flag at run time, the young generation would grow again (to 64 MiB on Node 24 without it).
   it('keeps the young generation from growing while many young objects survive', async () => {
     await import('../src/gc-tuning.js');

@@ -13,6 +13,7 @@ import { reserveBackupKeys } from '../storage/key-reservation.js';
 import type { BackupKeys } from '../storage/object-layout.js';
 import { chooseQueueSize, choosePartSize, compresses } from '../storage/part-size.js';
 import { explainS3Error } from '../storage/s3-errors.js';
+import { stallTimeoutMs } from '../storage/stall-timeout.js';
 import { deleteObjectBestEffort, storedSize, uploadStream } from '../storage/streaming-upload.js';
 import { describeExit, startChild } from './child-process.js';
 import { DumpContentsReader } from './dump-contents.js';
@@ -21,7 +22,6 @@ import { formatBytes } from './format.js';
 import { startProgressLog } from './progress.js';
 import { type RowCounts, type SnapshotSession, withSnapshotSession } from './snapshot-session.js';
 import { CountingStream, gateOnSuccess, MeasuringStream } from './stream-stages.js';
-import { stallTimeoutMs } from '../storage/stall-timeout.js';
 
 /**
  * A custom-format archive of an empty database is 841 bytes from pg_dump 17 (1,060 from 15): header, version

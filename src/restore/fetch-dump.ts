@@ -72,12 +72,13 @@ export async function fetchVerifiedDump(
   throw decryptFailure instanceof Error ? decryptFailure : new Error(errorMessage(decryptFailure));
 }
 
+/** How much may wait in the decryption stage ahead of it (see forwardUntilFailure). */
+const FORWARD_BUFFER_BYTES = 1024 * 1024;
+
 /**
  * A sink that feeds `target` with backpressure, and once `target` has failed keeps accepting (and dropping) data,
  * so the stream before it runs to its end.
  */
-const FORWARD_BUFFER_BYTES = 1024 * 1024;
-
 function forwardUntilFailure(target: Transform): Writable {
   let failed = false;
   let waiting: (() => void) | undefined;
