@@ -16,5 +16,6 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['eslint.config.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // Plain JavaScript that runs before the install, on whatever Node runs npm.
+  { files: ['eslint.config.js', 'scripts/check-node.js'], extends: [tseslint.configs.disableTypeChecked] },
 );

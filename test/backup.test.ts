@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import type { Manifest } from '../src/backup/manifest.js';
 import { parseOutputFile, runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
+import { waitForChild } from './support/child-argv.js';
 import { seedToolCache } from './support/client-wrappers.js';
 import { countRows, pgEnvironment, seedDataset, sql } from './support/dataset.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
@@ -306,22 +307,4 @@ async function runDist(inputs: Record<string, string>): Promise<Record<string, s
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** The pid of a direct child of this process whose command line holds `pattern`, once it runs. */
-async function waitForChild(pattern: string, timeoutMs = 60_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = await new Promise<string>((resolve) => {
-      const pgrep = spawn('pgrep', ['-P', String(process.pid), '-f', pattern]);
-      let out = '';
-      pgrep.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      pgrep.on('close', () => {
-        resolve(out.trim());
-      });
-    });
-    if (found) return Number(found.split('\n')[0]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no child process matching ${pattern} appeared`);
 }

@@ -86,7 +86,7 @@ async function manifestOf(key: string): Promise<Manifest> {
 }
 
 describe.each([15, 17, 18] as const)(
-  'drill of a PostgreSQL %i backup into a fresh %i server',
+  'drill of a PostgreSQL %i backup into a fresh server of that major',
   (major: TestMajor) => {
     let source: TestPostgres;
     let target: TestPostgres;
@@ -102,6 +102,7 @@ describe.each([15, 17, 18] as const)(
       await seedDataset(source);
       const atBackup = await countRows(source, 'app');
       const prefix = `drill-${major}`;
+      const backupStarted = Date.now();
       const outputs = await backup(source, prefix);
       await sql(
         source,
@@ -119,7 +120,10 @@ describe.each([15, 17, 18] as const)(
         'manifest-key': outputs['manifest-key'],
         'server-version': target.version,
       });
-      expect(Number(result.outputs['backup-age-seconds'])).toBeLessThan(120);
+      // The backup is no older than the time since this test started it, however slow the machine.
+      const age = Number(result.outputs['backup-age-seconds']);
+      expect(age).toBeGreaterThanOrEqual(0);
+      expect(age).toBeLessThanOrEqual(Math.ceil((Date.now() - backupStarted) / 1000));
       expect(Number(result.outputs['restore-seconds'])).toBeGreaterThan(0);
       expect(result.outputs['pg-dump-version']).toMatch(new RegExp(`^${major}\\.`));
 

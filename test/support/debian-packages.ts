@@ -4,12 +4,10 @@
  * network request. Files arrive under a temporary name and are renamed into place, so test processes that
  * download at the same time never see a half-written file.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import {
   type AptPackage,
@@ -17,9 +15,8 @@ import {
   newestPackage,
   parsePackagesIndex,
 } from '../../src/installer/apt-index.js';
+import { decompress } from '../../src/installer/decompress.js';
 import { DownloadError, downloadVerified, fetchBuffer } from '../../src/installer/verified-download.js';
-
-const execFileAsync = promisify(execFile);
 
 export type DebianSuite = 'bookworm' | 'trixie' | 'forky';
 
@@ -90,11 +87,7 @@ async function downloadIndex(suite: DebianSuite): Promise<AptPackage[]> {
 }
 
 async function decompressXz(path: string): Promise<string> {
-  const { stdout } = await execFileAsync('xz', ['--decompress', '--stdout', path], {
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  return stdout;
+  return (await decompress(await readFile(path), 'xz')).toString('utf8');
 }
 
 /**
