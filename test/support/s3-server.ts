@@ -1,7 +1,8 @@
 /**
- * A real S3 server for the tests: Ceph's radosgw (Debian's `radosgw`, Ceph 16) in front of a one-monitor, one-OSD
- * cluster whose OSD keeps every object in memory (memstore). Everything runs in the foreground as children of this
- * process, on 127.0.0.1 only (msgr v2, cephx on), with its config, keyring, logs and data in a temp dir.
+ * A real S3 server for the tests: Ceph's radosgw (Debian's `radosgw`: Ceph 16 in Debian 12, 18 in Debian 13) in
+ * front of a one-monitor, one-OSD cluster whose OSD keeps every object in memory (memstore). Everything runs in the
+ * foreground as children of this process, on 127.0.0.1 only (msgr v2, cephx on), with its config, keyring, logs and
+ * data in a temp dir.
  *
  * Daemons are started through `setpriv --pdeathsig SIGKILL`, so they die with this process even when it is killed
  * outright; an exit handler kills them too, and `stop()` kills them and removes the temp dir.
@@ -17,7 +18,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -79,6 +80,17 @@ const S3_USER = 'tester';
 const START_TIMEOUT_MS = 60_000;
 const COMMAND_TIMEOUT_MS = 60_000;
 const LOG_TAIL_LINES = 40;
+/**
+ * The Ceph majors this cluster's settings are known to suit: 16 (Debian 12), 18 (Debian 13) and 20 (Debian forky)
+ * were run, and 17 and 19 lie between them, where every setting used here means the same. Another major may have
+ * renamed or dropped one (memstore, a test-only object store, is the likeliest to go), so it is refused up front.
+ */
+const CEPH_MAJORS = { oldest: 16, newest: 20 } as const;
+/** Where Debian's `ceph-base` puts the OSD's object classes: `/usr/lib/<multiarch triplet>/rados-classes`. */
+const LIB_DIR = '/usr/lib';
+const CLASS_DIR = 'rados-classes';
+/** An object class radosgw cannot do without, to tell the real directory from a stray one. */
+const RGW_CLASS = 'libcls_rgw.so';
 
 /** A server's temp dir and daemons, for `stop()` and the exit handler. */
 interface Cluster {
@@ -166,9 +178,19 @@ export async function startS3(): Promise<TestS3> {
   }
 }
 
+/** The installed Ceph, as far as the config depends on it. */
+interface Ceph {
+  /** e.g. `18.2.7` */
+  readonly version: string;
+  readonly major: number;
+  /** The absolute path of the OSD's object classes. */
+  readonly classDir: string;
+}
+
 /** Where the cluster lives and listens; `env` points Ceph's tools and daemons at its config. */
 interface Layout {
   readonly root: string;
+  readonly ceph: Ceph;
   readonly fsid: string;
   readonly monPort: number;
   readonly rgwPort: number;
@@ -180,6 +202,7 @@ async function setUp(cluster: Cluster): Promise<{ details: S3Details; layout: La
   const conf = join(root, 'ceph.conf');
   const layout: Layout = {
     root,
+    ceph: await installedCeph(),
     fsid: randomUUID(),
     monPort: await closedLoopbackPort(),
     rgwPort: await closedLoopbackPort(),
@@ -205,7 +228,47 @@ async function setUp(cluster: Cluster): Promise<{ details: S3Details; layout: La
   return { details, layout };
 }
 
-function cephConf({ root, fsid, monPort, rgwPort }: Layout): string {
+/** The installed Ceph's version and object class directory; throws for a major outside `CEPH_MAJORS`. */
+async function installedCeph(): Promise<Ceph> {
+  const { stdout } = await execFileAsync('ceph-osd', ['--version'], { timeout: COMMAND_TIMEOUT_MS });
+  const match = /^ceph version ((\d+)\.\d+\.\d+)/m.exec(stdout);
+  if (!match) throw new Error(`could not read Ceph's version from \`ceph-osd --version\`: ${stdout.trim()}`);
+  const version = match[1]!;
+  const major = Number(match[2]);
+  if (major < CEPH_MAJORS.oldest || major > CEPH_MAJORS.newest) {
+    throw new Error(
+      `Ceph ${version} is installed, but the S3 test bed supports Ceph majors ${CEPH_MAJORS.oldest} to ` +
+        `${CEPH_MAJORS.newest} only`,
+    );
+  }
+  return { version, major, classDir: await objectClassDir(version) };
+}
+
+/**
+ * The directory of the OSD's object classes, found on disk rather than taken from Ceph: Debian 13's Ceph 18 was
+ * built with a relative default (`lib/<triplet>/rados-classes`), which the OSD resolves against its working
+ * directory, so it loads no class and radosgw's first call to one fails.
+ */
+async function objectClassDir(version: string): Promise<string> {
+  const entries = await readdir(LIB_DIR, { withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const dir = join(LIB_DIR, entry.name, CLASS_DIR);
+    if (await exists(join(dir, RGW_CLASS))) return dir;
+  }
+  throw new Error(
+    `Ceph ${version}: no ${RGW_CLASS} in ${LIB_DIR}/*/${CLASS_DIR}; the OSD's object classes come with ceph-base`,
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function cephConf({ root, ceph, fsid, monPort, rgwPort }: Layout): string {
   const settings = {
     fsid,
     'mon host': monAddress(monPort),
@@ -232,8 +295,13 @@ function cephConf({ root, fsid, monPort, rgwPort }: Layout): string {
     'mon allow pool size one': 'true',
     'osd pool default size': '1',
     'osd pool default min size': '1',
+    // Ceph 16 gives a new pool pg num placement groups; later releases give it one while autoscaling is on (their
+    // default), and pgp num above pg num fails radosgw's pool creation with ERANGE. No manager runs here to scale
+    // pools anyway, so autoscaling off keeps every release at pg num.
+    'osd pool default pg autoscale mode': 'off',
     'osd pool default pg num': '8',
     'osd pool default pgp num': '8',
+    'osd class dir': ceph.classDir,
     'osd crush chooseleaf type': '0',
   };
   const lines = (entries: Record<string, string>) =>
