@@ -99,7 +99,7 @@ describe('.deb extraction in-process', () => {
     ['zstd', 'data.tar.zst', zstdCompressSync],
     ['gzip', 'data.tar.gz', gzipSync],
   ] as const)(
-    'extracts the same files from a %s data member with no %s program',
+    'extracts the same files from a %s data member (%s) with no such program',
     async (kind, member, compress) => {
       const members = readArArchive(original);
       const data = members.find((entry) => entry.name === 'data.tar.xz')!;

@@ -19,7 +19,7 @@ import { startPostgres, type TestMajor, type TestPostgres } from './support/post
 
 const execFileAsync = promisify(execFile);
 
-/** This machine (bookworm, amd64) as the installer sees it; the local mirror serves bookworm-pgdg. */
+/** This machine as the installer sees it; the local mirror serves its `<codename>-pgdg` suite. */
 const platform = (): Promise<Platform> => detectPlatform();
 
 /** A per-test runner: an empty tool cache and temp folder, nothing found on the "runner". */
@@ -98,7 +98,7 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     expect(await dumpSchema(cold.client, servers.get(15)!)).toContain('PostgreSQL database dump');
     expect(mirror.requests).toEqual(
       expect.arrayContaining([
-        '/dists/bookworm-pgdg/main/binary-amd64/Packages.gz',
+        `/dists/${mirror.codename}-pgdg/main/binary-amd64/Packages.gz`,
         expect.stringMatching(/^\/pool\/.*postgresql-client-15_.*_amd64\.deb$/),
         expect.stringMatching(/^\/pool\/.*libpq5_.*_amd64\.deb$/),
       ]),
@@ -139,7 +139,7 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     expect(stdout).toMatch(
       /::warning title=pg_dump 15 used for a PostgreSQL 14 server::No pg_dump 14 is available/,
     );
-    expect(stdout).toMatch(/has no postgresql-client-14 in bookworm-pgdg/);
+    expect(stdout).toContain(`has no postgresql-client-14 in ${mirror.codename}-pgdg`);
     expect(await dumpSchema(client, servers.get(14)!)).toContain('PostgreSQL database dump');
   });
 
@@ -233,7 +233,8 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     };
     const first = await install(15, 'auto', options(mirror.url, { cacheStore: store }));
     expect(first.client.source).toBe('apt repository');
-    expect([...saved.keys()]).toEqual(['postgresql-client-15-debian-bookworm-amd64-v1']);
+    const { distro, codename } = await platform();
+    expect([...saved.keys()]).toEqual([`postgresql-client-15-${distro}-${codename}-amd64-v1`]);
 
     // A new runner: empty tool cache, and a mirror that no longer answers.
     process.env.RUNNER_TOOL_CACHE = join(scratch, 'tool-cache-2');
@@ -278,7 +279,7 @@ describe('provideClient when a source fails', () => {
     const { client, stdout } = await install(15, 'auto', options(unreachable));
     expect(client.major).toBe(17);
     expect(stdout).toMatch(
-      /::warning title=pg_dump 17 used for a PostgreSQL 15 server::.*pg-apt-mirror: could not download http:\/\/127\.0\.0\.1:\d+\/dists\/bookworm-pgdg/,
+      /::warning title=pg_dump 17 used for a PostgreSQL 15 server::.*pg-apt-mirror: could not download http:\/\/127\.0\.0\.1:\d+\/dists\/[a-z]+-pgdg\//,
     );
   });
 

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -415,13 +414,7 @@ async function restartWithStatStatements(server: TestPostgres): Promise<() => Pr
   const root = dirname(server.socketDir);
   const dataDir = join(root, 'data');
   const { uid, gid } = await stat(dataDir);
-  const pgCtl = join(
-    dirname(createRequire(import.meta.url).resolve('pg-server-17')),
-    '..',
-    'native',
-    'bin',
-    'pg_ctl',
-  );
+  const pgCtl = join(server.binDir, 'pg_ctl');
   const runPgCtl = async (...args: string[]) => {
     await execFileAsync(pgCtl, [...args, '-D', dataDir, '-m', 'fast', '-w'], { uid, gid });
   };

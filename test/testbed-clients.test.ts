@@ -104,8 +104,8 @@ describe('the local apt mirror', () => {
   it('serves an index whose SHA-256 and size for postgresql-client-15 match the served .deb', async () => {
     const served = await mirror({});
 
-    const text = (await download(`${served.url}${indexPath('bookworm')}`)).toString();
-    expect(gunzipSync(await download(`${served.url}${indexPath('bookworm')}.gz`)).toString()).toBe(text);
+    const text = (await download(`${served.url}${indexPath(served.codename)}`)).toString();
+    expect(gunzipSync(await download(`${served.url}${indexPath(served.codename)}.gz`)).toString()).toBe(text);
     const index = parsePackagesIndex(text);
     const client = newestPackage(index, MIRROR_CLIENT, 'amd64')!;
     expect(client).toEqual(served.packages.find((pkg) => pkg.name === MIRROR_CLIENT));
@@ -117,8 +117,8 @@ describe('the local apt mirror', () => {
     const decoy = index.find((pkg) => pkg.name === MIRROR_CLIENT && pkg.version !== client.version)!;
     expect((await fetch(`${served.url}/${decoy.filename}`)).status).toBe(404);
     expect(served.requests).toEqual([
-      indexPath('bookworm'),
-      `${indexPath('bookworm')}.gz`,
+      indexPath(served.codename),
+      `${indexPath(served.codename)}.gz`,
       `/${client.filename}`,
       `/${decoy.filename}`,
     ]);

@@ -19,12 +19,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
 
-import { s3FromSetup } from './support/s3-inject.js';
+import { cephMajorFromSetup, s3FromSetup } from './support/s3-inject.js';
 import { s3Client } from './support/s3-server.js';
 
 const MiB = 1024 * 1024;
 const STREAMED = Buffer.from('streamed body');
 const s3 = s3FromSetup();
+/** Ceph 16 (Debian 12) has quirks that later releases (Debian 13's 18, Ubuntu 24.04's 19) dropped. */
+const ceph16 = cephMajorFromSetup() === 16;
 const client = s3Client(s3);
 
 afterAll(() => {
@@ -62,8 +64,8 @@ describe('radosgw as the test S3 server', () => {
       }),
     );
 
-    // Unlike AWS, radosgw's CompleteMultipartUpload answer carries an empty ETag: HeadObject has the real one.
-    expect(completed.ETag ?? '').toBe('');
+    // Unlike AWS, radosgw 16's CompleteMultipartUpload answer carries an empty ETag: HeadObject has the real one.
+    expect(completed.ETag ?? '').toBe(ceph16 ? '' : `"${multipartEtag(parts)}"`);
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
     expect(head.ETag).toBe(`"${multipartEtag(parts)}"`);
     expect(head.ContentLength).toBe(5 * MiB + parts[1]!.length);
@@ -105,7 +107,7 @@ describe('radosgw as the test S3 server', () => {
     expect(await s3.listKeys(bucket)).toEqual([]);
   });
 
-  test("with the SDK's default checksums, a stream body is refused: 411 MissingContentLength", async () => {
+  test("with the SDK's default checksums, a stream body is refused by Ceph 16 (411) and stored by later ones", async () => {
     const bucket = await s3.createBucket();
     const defaults = s3Client(s3, {
       requestChecksumCalculation: 'WHEN_SUPPORTED',
@@ -113,10 +115,15 @@ describe('radosgw as the test S3 server', () => {
     });
     try {
       // The SDK sends it aws-chunked with a checksum trailer, which radosgw 16 does not take.
-      await expect(defaults.send(putStream(bucket, 'known', STREAMED.length))).rejects.toMatchObject({
-        name: 'MissingContentLength',
-        $metadata: { httpStatusCode: 411 },
-      });
+      const known = defaults.send(putStream(bucket, 'known', STREAMED.length));
+      if (ceph16) {
+        await expect(known).rejects.toMatchObject({
+          name: 'MissingContentLength',
+          $metadata: { httpStatusCode: 411 },
+        });
+      } else {
+        await known;
+      }
       // Without a length, the SDK throws before sending anything.
       await expect(defaults.send(putStream(bucket, 'unknown'))).rejects.toMatchObject({
         code: 'ERR_HTTP_INVALID_HEADER_VALUE',
@@ -127,21 +134,27 @@ describe('radosgw as the test S3 server', () => {
     } finally {
       defaults.destroy();
     }
-    expect(await s3.listKeys(bucket)).toEqual(['buffer']);
+    expect((await s3.listKeys(bucket)).sort()).toEqual(ceph16 ? ['buffer'] : ['buffer', 'known']);
   });
 
-  test('with checksums WHEN_REQUIRED, a stream body of known length is stored; of unknown length, 411', async () => {
+  test('with checksums WHEN_REQUIRED, a stream body of known length is stored; of unknown length, 411 on Ceph 16', async () => {
     const bucket = await s3.createBucket();
     await client.send(putStream(bucket, 'known', STREAMED.length));
     const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'known' }));
     expect(await got.Body?.transformToString()).toBe(STREAMED.toString());
 
-    // Sent with Transfer-Encoding: chunked, which S3's PutObject refuses, AWS's as well as radosgw's.
-    await expect(client.send(putStream(bucket, 'unknown'))).rejects.toMatchObject({
-      name: 'MissingContentLength',
-      $metadata: { httpStatusCode: 411 },
-    });
-    expect(await s3.listKeys(bucket)).toEqual(['known']);
+    // Sent with Transfer-Encoding: chunked, which S3's PutObject refuses, AWS's as well as radosgw 16's; later
+    // radosgw releases store it.
+    const unknown = client.send(putStream(bucket, 'unknown'));
+    if (ceph16) {
+      await expect(unknown).rejects.toMatchObject({
+        name: 'MissingContentLength',
+        $metadata: { httpStatusCode: 411 },
+      });
+    } else {
+      await unknown;
+    }
+    expect((await s3.listKeys(bucket)).sort()).toEqual(ceph16 ? ['known'] : ['known', 'unknown']);
   });
 
   test('lists more than 1,000 keys in pages', async () => {

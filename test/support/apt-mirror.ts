@@ -13,6 +13,7 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import type { AptPackage } from '../../src/installer/apt-index.js';
+import { detectPlatform } from '../../src/installer/platform.js';
 import { type DebianPackageFile, ensureDebianPackages } from './debian-packages.js';
 
 export const MIRROR_CLIENT = 'postgresql-client-15';
@@ -26,6 +27,8 @@ export interface AptMirror {
   readonly root: string;
   /** The packages the mirror serves, as its index describes them (the index's decoy stanzas left out). */
   readonly packages: AptPackage[];
+  /** The distribution codename it serves, `dists/<codename>-pgdg`. */
+  readonly codename: string;
   /** Path of every request received, in order, e.g. `/dists/bookworm-pgdg/main/binary-amd64/Packages`. */
   readonly requests: string[];
   stop(): Promise<void>;
@@ -34,7 +37,10 @@ export interface AptMirror {
 export interface AptMirrorOptions {
   /** Serve a postgresql-client-15 .deb that differs from the one the index describes. */
   readonly tamper?: boolean;
-  /** Distribution codename of the `dists/<codename>-pgdg` folder; bookworm by default. */
+  /**
+   * Distribution codename of the `dists/<codename>-pgdg` folder; by default this machine's, so the installer run
+   * here finds it (bookworm's client runs on every newer Debian and Ubuntu).
+   */
   readonly codename?: string;
 }
 
@@ -43,17 +49,27 @@ export function mirrorDebianPackages(): Promise<DebianPackageFile[]> {
   return ensureDebianPackages('bookworm', MIRROR_PACKAGE_NAMES);
 }
 
+/** The codename the installer reads from this machine's /etc/os-release; bookworm where it reads none. */
+async function machineCodename(): Promise<string> {
+  return detectPlatform().then(
+    (platform) => platform.codename,
+    () => 'bookworm',
+  );
+}
+
 export async function startAptMirror(options: AptMirrorOptions = {}): Promise<AptMirror> {
   const root = await mkdtemp(join(tmpdir(), 'apt-mirror-'));
   try {
     const debs = await mirrorDebianPackages();
     for (const deb of debs)
       await placeDeb(root, deb, options.tamper === true && deb.pkg.name === MIRROR_CLIENT);
-    await writeIndex(join(root, 'dists', `${options.codename ?? 'bookworm'}-pgdg`), debs);
+    const codename = options.codename ?? (await machineCodename());
+    await writeIndex(join(root, 'dists', `${codename}-pgdg`), debs);
     const requests: string[] = [];
     const server = await listen(root, requests);
     return {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      codename,
       root,
       packages: debs.map((deb) => deb.pkg),
       requests,

@@ -20,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ]);
   const { endpoint, region, accessKeyId, secretAccessKey } = s3;
   project.provide('s3', { endpoint, region, accessKeyId, secretAccessKey });
+  project.provide('cephVersion', s3.cephVersion);
   return () => s3.stop();
 }
 

@@ -3,7 +3,22 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +33,8 @@ export const TEST_MAJORS: readonly TestMajor[] = [14, 15, 16, 17, 18];
 
 export interface TestPostgres {
   readonly major: TestMajor;
+  /** The server's own programs (pg_ctl among them), where the user it runs as can reach them. */
+  readonly binDir: string;
   /** e.g. "16.14", the first token of server_version. */
   readonly version: string;
   readonly versionNum: number;
@@ -118,6 +135,7 @@ async function setUp(major: TestMajor, instance: Instance, options: StartOptions
     const row = rows[0]!;
     return {
       major,
+      binDir: await binDir(major, owner),
       version: row.version.split(' ')[0]!,
       versionNum: row.num,
       host: HOST,
@@ -142,8 +160,59 @@ async function setUp(major: TestMajor, instance: Instance, options: StartOptions
   }
 }
 
-function binDir(major: TestMajor): string {
-  return join(dirname(requireFromHere.resolve(`pg-server-${major}`)), '..', 'native', 'bin');
+/** The installed package's binaries, `native/` holding `bin/` and `lib/`. */
+function packageNativeDir(major: TestMajor): string {
+  return join(dirname(requireFromHere.resolve(`pg-server-${major}`)), '..', 'native');
+}
+
+const reachableNativeDirs = new Map<TestMajor, Promise<string>>();
+const nativeCopies: string[] = [];
+cleanUpOnExit(() => {
+  for (const dir of nativeCopies) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * The server's `bin/`, where the user it runs as can reach it. Run as root, the server runs as nobody, who cannot
+ * enter a clone under /root (mode 700): then this process links (or copies) the binaries into a temp dir once,
+ * and removes it when it exits.
+ */
+async function binDir(major: TestMajor, owner: Owner | undefined): Promise<string> {
+  let native = reachableNativeDirs.get(major);
+  if (!native) {
+    native = reachableNativeDir(major, owner);
+    reachableNativeDirs.set(major, native);
+  }
+  return join(await native, 'bin');
+}
+
+async function reachableNativeDir(major: TestMajor, owner: Owner | undefined): Promise<string> {
+  const installed = packageNativeDir(major);
+  if (!owner || (await othersCanEnter(installed))) return installed;
+  const copy = await mkdtemp(join(tmpdir(), `pg${major}-binaries-`));
+  nativeCopies.push(copy);
+  await chmod(copy, 0o755);
+  await linkTree(installed, join(copy, 'native'));
+  return join(copy, 'native');
+}
+
+/** Whether every directory from `/` down to `dir` lets other users pass (the x bit for others). */
+async function othersCanEnter(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) return false;
+    if (dirname(current) === current) return true;
+  }
+}
+
+/** Recreates `from` at `to`: hard links where both are on one file system, copies otherwise, symlinks as such. */
+async function linkTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: 0o755 });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) await linkTree(source, target);
+    else if (entry.isSymbolicLink()) await symlink(await readlink(source), target);
+    else await link(source, target).catch(() => copyFile(source, target));
+  }
 }
 
 /** Postgres refuses to run as root: then it runs as nobody. */
@@ -179,7 +248,7 @@ async function initdb(
   await giveTo(owner, pwfile);
   try {
     await run(
-      join(binDir(major), 'initdb'),
+      join(await binDir(major, owner), 'initdb'),
       [
         `--pgdata=${dataDir}`,
         `--username=${SUPERUSER}`,
@@ -275,7 +344,7 @@ async function spawnPostgres(
   const log = await open(logFile, 'w');
   try {
     // Its own process group, so the exit handler can kill the postmaster and its backends at once.
-    const child = spawn(join(binDir(major), 'postgres'), args, {
+    const child = spawn(join(await binDir(major, spec.owner), 'postgres'), args, {
       stdio: ['ignore', log.fd, log.fd],
       detached: true,
       ...spec.owner,

@@ -10,6 +10,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The run's shared S3 server (see `global-setup.ts`). */
     s3: S3Details;
+    /** The Ceph release behind it, e.g. `18.2.7`. */
+    cephVersion: string;
   }
 }
 
@@ -18,4 +20,9 @@ export type SharedS3 = S3Details & S3Helpers;
 export function s3FromSetup(): SharedS3 {
   const details = inject('s3');
   return { ...details, ...s3Helpers(s3Client(details)) };
+}
+
+/** The major of the Ceph release serving the shared S3 server, e.g. 16. */
+export function cephMajorFromSetup(): number {
+  return Number(inject('cephVersion').split('.')[0]);
 }

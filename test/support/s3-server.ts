@@ -48,6 +48,8 @@ export interface S3Helpers {
 }
 
 export interface TestS3 extends S3Details, S3Helpers {
+  /** The Ceph release serving it, e.g. `18.2.7`: some S3 behaviours differ between releases. */
+  readonly cephVersion: string;
   /**
    * Frees the space of deleted objects now: radosgw only queues their data for its garbage collector (after two
    * hours by default), and the in-memory OSD blocks every write once full.
@@ -171,7 +173,7 @@ export async function startS3(): Promise<TestS3> {
       await release(cluster);
     });
     const collectGarbage = () => runCeph(layout, 'radosgw-admin', ['gc', 'process', '--include-all']);
-    return { ...details, ...s3Helpers(client), collectGarbage, stop };
+    return { ...details, cephVersion: layout.ceph.version, ...s3Helpers(client), collectGarbage, stop };
   } catch (error) {
     await release(cluster);
     throw error;
