@@ -50,7 +50,7 @@ describe('radosgw as the test S3 server', () => {
     );
   });
 
-  test('completes a multipart upload of a 5 MiB part and a small last part, with an empty ETag', async () => {
+  test('completes a multipart upload of a 5 MiB part and a small last part, with an empty ETag on Ceph 16', async () => {
     const bucket = await s3.createBucket();
     const parts = [Buffer.alloc(5 * MiB, 1), Buffer.from('the small last part')];
     const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'big' }));
@@ -65,7 +65,7 @@ describe('radosgw as the test S3 server', () => {
     );
 
     // Unlike AWS, radosgw 16's CompleteMultipartUpload answer carries an empty ETag: HeadObject has the real one.
-    expect(completed.ETag ?? '').toBe(ceph16 ? '' : `"${multipartEtag(parts)}"`);
+    expect((completed.ETag ?? '').replaceAll('"', '')).toBe(ceph16 ? '' : multipartEtag(parts));
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
     expect(head.ETag).toBe(`"${multipartEtag(parts)}"`);
     expect(head.ContentLength).toBe(5 * MiB + parts[1]!.length);

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 
 import { mirrorDebianPackages } from './apt-mirror.js';
 import { ensureWrappedClient } from './client-wrappers.js';
+import { mirrorClientLibraries } from './mirror-client-libraries.js';
 import { S3_SERVER_COMMANDS, startS3, type TestS3 } from './s3-server.js';
 import { ensureSystemPackages } from './system-packages.js';
 
@@ -18,6 +19,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ensureWrappedClient(17),
     ensureWrappedClient(18),
   ]);
+  // After the S3 server started, so only the test files' processes (and the clients they run) see it.
+  const libraries = await mirrorClientLibraries();
+  if (libraries) {
+    console.log(`The mirror's client gets bookworm libraries this machine lacks, from ${libraries}`);
+    const inherited = process.env.LD_LIBRARY_PATH;
+    process.env.LD_LIBRARY_PATH = inherited ? `${libraries}:${inherited}` : libraries;
+  }
   const { endpoint, region, accessKeyId, secretAccessKey } = s3;
   project.provide('s3', { endpoint, region, accessKeyId, secretAccessKey });
   project.provide('cephVersion', s3.cephVersion);
