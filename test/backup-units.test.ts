@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { offlineToolEnvironment } from '../src/backup/child-process.js';
 import { resolveCompression } from '../src/backup/compression.js';
 import { parseTocList } from '../src/backup/dump-contents.js';
 import { parseDumpArgs } from '../src/backup/dump-args.js';
@@ -174,5 +175,21 @@ describe('misc', () => {
       version: string;
     };
     expect(TOOL_VERSION).toBe(pkg.version);
+  });
+});
+
+describe('the environment of pg_restore --list', () => {
+  it('keeps where programs and libraries are found, and nothing else', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.LD_LIBRARY_PATH = '/opt/pg/lib';
+      process.env['INPUT_DATABASE-URL'] = 'postgres://u:secret@host/db';
+      process.env.PGPASSWORD = 'secret';
+      expect(offlineToolEnvironment()).toEqual({ PATH: process.env.PATH, LD_LIBRARY_PATH: '/opt/pg/lib' });
+      delete process.env.LD_LIBRARY_PATH;
+      expect(offlineToolEnvironment()).toEqual({ PATH: process.env.PATH });
+    } finally {
+      process.env = saved;
+    }
   });
 });

@@ -19,6 +19,16 @@ export interface RunningChild {
   stop(): void;
 }
 
+/**
+ * The environment of a client program that connects nowhere (`pg_restore --list`): no credentials and no input
+ * variables, but where programs and their shared libraries are found, as a runner or container sets them.
+ */
+export function offlineToolEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
+  if (process.env.LD_LIBRARY_PATH) env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH;
+  return env;
+}
+
 /** Starts a program with stdout piped, keeping the tail of stderr for the error message. */
 export function startChild(
   command: string,

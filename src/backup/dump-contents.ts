@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { describeExit, startChild } from './child-process.js';
+import { describeExit, offlineToolEnvironment, startChild } from './child-process.js';
 
 /** What a custom-format dump holds, read from its table of contents. */
 export interface DumpContents {
@@ -39,7 +39,7 @@ export class DumpContentsReader {
   private fed = 0;
 
   constructor(binDir: string) {
-    this.child = startChild(join(binDir, 'pg_restore'), ['--list'], { PATH: process.env.PATH ?? '' }, 'pipe');
+    this.child = startChild(join(binDir, 'pg_restore'), ['--list'], offlineToolEnvironment(), 'pipe');
     const stdin = this.child.process.stdin!;
     stdin.on('error', () => undefined); // EPIPE once pg_restore has read what it needs
     let listing = '';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { describeExit, startChild } from '../backup/child-process.js';
+import { describeExit, offlineToolEnvironment, startChild } from '../backup/child-process.js';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
 
@@ -26,9 +26,7 @@ export class RestoreError extends Error {
 
 /** Checks that the file is a custom-format archive pg_restore can read, before any database is touched. */
 export async function listArchive(binDir: string, dumpPath: string): Promise<string> {
-  const child = startChild(join(binDir, 'pg_restore'), ['--list', dumpPath], {
-    PATH: process.env.PATH ?? '',
-  });
+  const child = startChild(join(binDir, 'pg_restore'), ['--list', dumpPath], offlineToolEnvironment());
   let listing = '';
   child.process.stdout.setEncoding('utf8');
   child.process.stdout.on('data', (text: string) => (listing += text));
