@@ -18,7 +18,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { access, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { closedLoopbackPort } from './network.js';
 import type { RequiredCommand } from './system-packages.js';
 import { cleanUpOnExit } from './cleanup-on-exit.js';
+import { exists } from './debian-packages.js';
 
 /** What test code needs to reach the server; plain data, so Vitest's `provide` can pass it to test files. */
 export interface S3Details {
@@ -260,13 +261,6 @@ async function objectClassDir(version: string): Promise<string> {
   }
   throw new Error(
     `Ceph ${version}: no ${RGW_CLASS} in ${LIB_DIR}/*/${CLASS_DIR}; the OSD's object classes come with ceph-base`,
-  );
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
   );
 }
 
