@@ -3,15 +3,16 @@
  * Debian package (xz data member) is extracted as it is, and repacked with zstd and gzip members, each with a PATH
  * that holds `tar` and nothing else.
  */
-import { access, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { extractDeb, readArArchive } from '../src/installer/deb-archive.js';
 import { compressionOf, decompress } from '../src/installer/decompress.js';
 import { ensureDebianPackages } from './support/debian-packages.js';
+import { findCommand } from './support/system-packages.js';
 
 let scratch: string;
 let original: Buffer;
@@ -23,25 +24,13 @@ beforeAll(async () => {
   original = await readFile(libpq!.path);
   tarOnlyPath = join(scratch, 'bin');
   await mkdir(tarOnlyPath);
-  await symlink(await whichTar(), join(tarOnlyPath, 'tar'));
+  const tar = await findCommand('tar');
+  if (!tar) throw new Error('tar is not on PATH');
+  await symlink(tar, join(tarOnlyPath, 'tar'));
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-
-async function whichTar(): Promise<string> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'tar');
-    if (
-      await access(candidate).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
-  throw new Error('tar is not on PATH');
-}
 
 /** An ar archive (the .deb container) of the members given, as dpkg-deb writes it. */
 function arArchive(members: readonly { name: string; data: Buffer }[]): Buffer {

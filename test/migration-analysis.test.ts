@@ -57,11 +57,16 @@ const TIMER_SLACK_SECONDS = 0.005;
  * has then seen them that many times. Watched from a connection of its own (a transaction sees a frozen
  * pg_stat_activity); a sample is done once the next one has started.
  */
-async function untilSamplesDone(applicationName: string, holder: pg.Client, count: number): Promise<void> {
+async function untilSamplesDone(
+  server: TestPostgres,
+  applicationName: string,
+  holder: pg.Client,
+  count: number,
+): Promise<void> {
   const [{ taken }] = (await holder.query<{ taken: string }>('SELECT clock_timestamp()::text AS taken'))
     .rows as [{ taken: string }];
   const starts = new Set<string>();
-  await withDatabase(targetOf(currentServer, 'app'), async (watcher) => {
+  await withDatabase(targetOf(server, 'app'), async (watcher) => {
     while (starts.size <= count) {
       const { rows } = await watcher.query<{ started: string }>(
         `SELECT query_start::text AS started FROM pg_stat_activity
@@ -78,16 +83,12 @@ function locksOn(locks: readonly HeldLock[], table: string, mode?: string): Held
   return locks.filter((lock) => lock.table === table && (mode === undefined || lock.mode === mode));
 }
 
-/** The suite's server, for helpers outside it. */
-let currentServer: TestPostgres;
-
 describe('migration analysis against PostgreSQL 17', () => {
   let server: TestPostgres;
   let app: ConnectionTarget;
 
   beforeAll(async () => {
     server = await startPostgres(17);
-    currentServer = server;
     app = targetOf(server, 'app');
     await sql(
       server,
@@ -157,7 +158,7 @@ describe('migration analysis against PostgreSQL 17', () => {
         const taken = performance.now();
         await client.query('LOCK TABLE orders IN EXCLUSIVE MODE');
         await client.query('LOCK TABLE audit_new IN ROW EXCLUSIVE MODE');
-        await untilSamplesDone('timed-sampler', client, 3);
+        await untilSamplesDone(server, 'timed-sampler', client, 3);
         await client.query('COMMIT');
         heldMs = performance.now() - taken;
       });
@@ -177,7 +178,7 @@ describe('migration analysis against PostgreSQL 17', () => {
         await client.query('BEGIN');
         const taken = performance.now();
         await client.query('LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE');
-        await untilSamplesDone('doomed-sampler', client, 2);
+        await untilSamplesDone(server, 'doomed-sampler', client, 2);
         await client.query(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'doomed-sampler'",
         );

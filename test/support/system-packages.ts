@@ -37,8 +37,8 @@ export async function ensureSystemPackages(required: readonly RequiredCommand[])
     throw notInstalledError(stillMissing, packages, 'installed, yet still not found');
 }
 
-/** Where a command is found, or undefined. */
-async function findCommand(command: string): Promise<string | undefined> {
+/** Where a command is found (PATH, then the sbin folders), or undefined. */
+export async function findCommand(command: string): Promise<string | undefined> {
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
   for (const dir of dirs) {
     const path = join(dir, command);
