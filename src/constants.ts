@@ -8,6 +8,7 @@ export enum Input {
   Endpoint = 'endpoint',
   Region = 'region',
   ForcePathStyle = 'force-path-style',
+  MaxParts = 'max-parts',
   AccessKeyId = 'access-key-id',
   SecretAccessKey = 'secret-access-key',
   AgeRecipients = 'age-recipients',

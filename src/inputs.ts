@@ -11,6 +11,7 @@ import { parseRetention, type RetentionPolicy } from './retention/policy.js';
 import { InputError } from './errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
+import { MAX_PARTS } from './storage/part-size.js';
 import type { S3Settings } from './storage/s3-client.js';
 
 export const MODES = ['backup', 'restore', 'drill', 'prune'] as const;
@@ -319,7 +320,21 @@ function readStorage(secretAccessKey: string): S3Settings {
     region,
     forcePathStyle,
     credentials: accessKeyId ? { accessKeyId, secretAccessKey } : undefined,
+    maxParts: readMaxParts(),
   };
+}
+
+/** S3's own limit is the most any store allows; a store with a lower one needs larger parts. */
+function readMaxParts(): number {
+  const raw = core.getInput(Input.MaxParts).trim() || String(MAX_PARTS);
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_PARTS) {
+    throw new InputError(
+      Input.MaxParts,
+      `'${raw}' is not a part count: give the most parts your store allows in one multipart upload, a whole number from 1 to ${MAX_PARTS} (S3, R2, MinIO: ${MAX_PARTS}; Scaleway: 1000).`,
+    );
+  }
+  return value;
 }
 
 function readEndpoint(): string | undefined {

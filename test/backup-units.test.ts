@@ -87,6 +87,19 @@ describe('part size', () => {
     }
   });
 
+  it('keeps the same streams within a store’s lower part limit (max-parts, Scaleway: 1,000)', () => {
+    for (const maxParts of [1000, 37]) {
+      for (const gib of [0.001, 1, 4, 100]) {
+        const bytes = gib * 1024 ** 3;
+        const part = choosePartSize(bytes, true, maxParts);
+        expect(Math.ceil((bytes * GROWTH_ALLOWANCE.compressed) / part)).toBeLessThanOrEqual(maxParts);
+      }
+    }
+    // 1 GiB with room for 10 GiB in 1,000 parts: 11 MiB parts (10.24 MiB rounded up), where 10,000 allow 8 MiB.
+    expect(choosePartSize(1024 ** 3, true, 1000)).toBe(11 * 1024 * 1024);
+    expect(choosePartSize(1024 ** 3, true)).toBe(8 * 1024 * 1024);
+  });
+
   it('uses 8 MiB parts for compressed dumps of databases up to about 7.8 GiB', () => {
     expect(choosePartSize(4 * 1024 ** 3, true)).toBe(8 * 1024 * 1024);
     expect(choosePartSize(7.8 * 1024 ** 3, true)).toBe(8 * 1024 * 1024);

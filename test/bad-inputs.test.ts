@@ -204,6 +204,16 @@ describe('bad-input suite', () => {
       /^::error::Input 'force-path-style': 'yes' is not a boolean/m,
     ],
     [
+      'a part count above S3’s limit',
+      () => ({ 'database-url': server.url(), 'max-parts': '20000' }),
+      /^::error::Input 'max-parts': '20000' is not a part count: give the most parts your store allows in one multipart upload, a whole number from 1 to 10000 /m,
+    ],
+    [
+      'a part count that is not a whole number',
+      () => ({ 'database-url': server.url(), 'max-parts': '1e3' }),
+      /^::error::Input 'max-parts': '1e3' is not a part count/m,
+    ],
+    [
       'an age public key where the secret key belongs',
       () => drill({ 'age-identity': recipient }),
       /^::error::Input 'age-identity': .*public key/m,

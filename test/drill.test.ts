@@ -440,6 +440,7 @@ describe('finding the backup', () => {
       region: store.inputs.region!,
       forcePathStyle: true,
       credentials: undefined,
+      maxParts: 10_000,
     };
     expect(await latestManifestKey(store.client, settings, 'app')).toBe(
       'postgres/app/2024-02-08T00-00-00Z.manifest.json',

@@ -71,6 +71,7 @@ describe('fault suite: faults mid-run', () => {
     region: bucket.inputs.region!,
     forcePathStyle: true,
     credentials: undefined,
+    maxParts: 10_000,
   });
 
   /** Nothing half-done: no new key, no pending upload, the good backup still latest, nothing deleted. */

@@ -146,6 +146,24 @@ describe('MultipartWriter', () => {
     expect(await bucket.keys()).not.toContain('cancelled.bin');
   });
 
+  it('refuses to send more parts than the store allows (max-parts), aborting the upload', async () => {
+    const writer = new MultipartWriter({
+      client: bucket.client,
+      bucket: bucket.name,
+      key: 'too-many-parts.bin',
+      contentType: 'application/octet-stream',
+      partSize: MIN_PART_SIZE,
+      maxParts: 2,
+      queueSize: 2,
+    });
+    await expect(
+      pipeline(Readable.from(unevenChunks(randomBytes(MIN_PART_SIZE * 3 + 1))), writer),
+    ).rejects.toThrow(/^the upload needs more than 2 parts of 5242880 bytes \(max-parts\)/);
+    if (!writer.closed) await once(writer, 'close');
+    expect(await bucket.pendingUploads()).toEqual([]);
+    expect(await bucket.keys()).not.toContain('too-many-parts.bin');
+  });
+
   it("with the SDK's default checksums (as against AWS) the parts carry CRC32s and the upload completes", async () => {
     const client = s3Client(s3FromSetup(), {
       requestChecksumCalculation: 'WHEN_SUPPORTED',

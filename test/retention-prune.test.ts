@@ -109,6 +109,7 @@ async function seededBucket(times: readonly string[] = SERIES): Promise<SeededBu
     region: bucket.inputs.region!,
     forcePathStyle: true,
     credentials: { accessKeyId: bucket.inputs['access-key-id']!, secretAccessKey: bucket.secretAccessKey },
+    maxParts: 10_000,
   };
   const client = createS3Client(settings);
   return { bucket, settings, client, ...recordRequests(client) };

@@ -8,6 +8,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../constants.js';
 import type { BackupInputs, EncryptionSettings } from '../inputs.js';
 import type { PgClient } from '../installer/pg-client.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
+import { directConnectionHint } from '../postgres/provider-hints.js';
 import type { ServerVersion } from '../postgres/server-version.js';
 import { reserveBackupKeys } from '../storage/key-reservation.js';
 import type { BackupKeys } from '../storage/object-layout.js';
@@ -89,7 +90,8 @@ async function backupInto(
       // A transaction pooler hands pg_dump another server session, where the snapshot does not exist.
       unsharedReason = `pg_dump could not import the exported snapshot (${error.message}); a transaction pooler between the runner and the server does this`;
       core.warning(
-        `Retrying without a shared snapshot: ${unsharedReason}. Use a direct (session) connection for counts that match the dump exactly.`,
+        `Retrying without a shared snapshot: ${unsharedReason}. For row counts that match the dump exactly, ` +
+          `${directConnectionHint(inputs.database.hosts[0]!, inputs.database.user)}.`,
       );
       snapshotId = undefined;
       attempt = await dumpAndUpload(context, session, keys, undefined);
@@ -169,7 +171,8 @@ async function dumpAndUpload(
   const reader = new DumpContentsReader(context.client.binDir);
   const plain = new CountingStream();
   const stored = new MeasuringStream();
-  const partSize = choosePartSize(session.databaseBytes, compresses(context.compression));
+  const { maxParts } = inputs.storage;
+  const partSize = choosePartSize(session.databaseBytes, compresses(context.compression), maxParts);
   const queueSize = chooseQueueSize(partSize);
   core.info(
     `Database size ${formatBytes(session.databaseBytes)}; uploading to s3://${bucket}/${keys.object} in parts of ` +
@@ -200,6 +203,7 @@ async function dumpAndUpload(
     key: keys.object,
     body: stored,
     partSize,
+    maxParts,
     queueSize,
     contentType: 'application/octet-stream',
     stallTimeoutMs: stallTimeoutMs(),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { type ConnectionTarget, describeHost, type HostSpec, type SslMode } from './connection-url.js';
+import { ipv6UnreachableHint } from './provider-hints.js';
 
 export interface ServerVersion {
   /** e.g. `16.4` (the first word of `server_version`). */
@@ -138,7 +139,7 @@ function isSslNegotiationFailure(error: unknown): boolean {
 /** Turns a connection failure into a sentence that names the likely cause and never the password. */
 export function explainConnectionError(error: unknown, target: ConnectionTarget, host: HostSpec): string {
   const where = describeHost(host);
-  const err = error as { code?: string; message?: string };
+  const err = socketError(error);
   const message = err.message ?? String(error);
   if (error instanceof DatabaseConnectionError) return message;
   switch (err.code) {
@@ -153,6 +154,10 @@ export function explainConnectionError(error: unknown, target: ConnectionTarget,
       return `database-url: permission denied opening ${where}.`;
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      if (err.address?.includes(':')) {
+        return `database-url: the network cannot reach ${where} (${err.code}): ${ipv6UnreachableHint(host, err.address)}`;
+      }
       return `database-url: the network cannot reach ${where} (${err.code}): the runner has no route to that address.`;
     case 'ETIMEDOUT':
       return timeoutMessage(where);
@@ -178,6 +183,26 @@ export function explainConnectionError(error: unknown, target: ConnectionTarget,
     return `database-url: the server's SSL certificate at ${where} was not accepted (${message}): set sslrootcert to the provider's CA file, or use sslmode=require to encrypt without verifying.`;
   }
   return `database-url: could not connect to ${where}: ${message}`;
+}
+
+interface SocketError {
+  readonly code?: string;
+  readonly message?: string;
+  /** The address a socket failed to reach (Node's connect errors carry it). */
+  readonly address?: string;
+}
+
+/**
+ * The error that says why: Node tries every address of a host (IPv6 and IPv4) and, when all fail, reports an
+ * AggregateError without a code of its own; the first attempt's error then speaks for it.
+ */
+function socketError(error: unknown): SocketError {
+  const err = error as SocketError & { errors?: unknown[] };
+  if (err.code === undefined && Array.isArray(err.errors) && err.errors.length > 0) {
+    const first = err.errors[0] as SocketError;
+    return { ...first, message: err.message || first.message };
+  }
+  return err;
 }
 
 function timeoutMessage(where: string): string {

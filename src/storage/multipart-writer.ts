@@ -20,6 +20,8 @@ export interface MultipartWriterOptions {
   readonly key: string;
   readonly contentType: string;
   readonly partSize: number;
+  /** The most parts the store takes in one upload; default S3's MAX_PARTS. */
+  readonly maxParts?: number;
   /** Parts sent at once. */
   readonly queueSize: number;
   /** Called with a part's size each time one (or the whole object, when it fits in one part) is stored. */
@@ -120,8 +122,12 @@ export class MultipartWriter extends Writable {
     this.#current = undefined;
     this.#filled = 0;
     const partNumber = this.#nextPartNumber++;
-    if (partNumber > MAX_PARTS) {
-      throw new Error(`the upload needs more than ${MAX_PARTS} parts of ${this.#options.partSize} bytes`);
+    const maxParts = this.#options.maxParts ?? MAX_PARTS;
+    if (partNumber > maxParts) {
+      throw new Error(
+        `the upload needs more than ${maxParts} parts of ${this.#options.partSize} bytes (max-parts): the dump ` +
+          'grew far past the size of the database it came from. The upload was aborted.',
+      );
     }
     const sending = this.#uploadPart(partNumber, buffer.subarray(0, length)).finally(() => {
       this.#inFlight.delete(sending);

@@ -1,4 +1,4 @@
-/** S3's limits on multipart uploads. */
+/** S3's limits on multipart uploads (some S3-compatible stores allow fewer parts: the `max-parts` input). */
 export const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
@@ -17,7 +17,8 @@ export const GROWTH_ALLOWANCE = { compressed: 10, uncompressed: 50 } as const;
 
 /**
  * The part size for a stream expected to come from a database of `databaseBytes`, in whole MiB: 8 MiB for
- * compressed dumps of databases up to about 7.8 GiB, then growing with the database.
+ * compressed dumps of databases up to about 7.8 GiB, then growing with the database (sooner for a store that
+ * allows fewer than `MAX_PARTS` parts).
  *
  * Every part but the last has this one size, fixed before the first is sent: Cloudflare R2 rejects an upload
  * whose parts differ in size ("All non-trailing parts must have the same length"), so the size cannot grow as
@@ -25,9 +26,9 @@ export const GROWTH_ALLOWANCE = { compressed: 10, uncompressed: 50 } as const;
  * 140 MiB with 8 MiB parts and 177 MiB with 21 MiB parts, before gc-tuning.ts), which is why the allowance is no
  * larger than it needs to be.
  */
-export function choosePartSize(databaseBytes: number, compressed: boolean): number {
+export function choosePartSize(databaseBytes: number, compressed: boolean, maxParts = MAX_PARTS): number {
   const allowance = compressed ? GROWTH_ALLOWANCE.compressed : GROWTH_ALLOWANCE.uncompressed;
-  const needed = Math.ceil((Math.max(0, databaseBytes) * allowance) / MAX_PARTS);
+  const needed = Math.ceil((Math.max(0, databaseBytes) * allowance) / maxParts);
   const mib = 1024 * 1024;
   const rounded = Math.ceil(Math.max(BASE_PART_SIZE, needed) / mib) * mib;
   return Math.min(MAX_PART_SIZE, rounded);

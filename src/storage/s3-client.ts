@@ -12,6 +12,8 @@ export interface S3Settings {
   readonly forcePathStyle: boolean;
   /** From the inputs; undefined means the SDK's default chain (env, OIDC web identity, instance roles). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  /** The most parts the store takes in one multipart upload (S3 and R2: 10,000; Scaleway: 1,000). */
+  readonly maxParts: number;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface StreamingUploadOptions {
   readonly key: string;
   readonly body: Readable;
   readonly partSize: number;
+  /** The store's limit on parts per upload. */
+  readonly maxParts: number;
   readonly queueSize: number;
   readonly contentType: string;
   /**
@@ -51,6 +53,7 @@ export async function uploadStream(options: StreamingUploadOptions): Promise<voi
     key,
     contentType: options.contentType,
     partSize: options.partSize,
+    maxParts: options.maxParts,
     queueSize: options.queueSize,
     onStored: (bytes) => {
       uploaded += bytes;
