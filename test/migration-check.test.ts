@@ -117,10 +117,15 @@ describe('PR migration check: migrate-command on a restored backup', () => {
 
   it('gives the command DATABASE_URL and PG* of the restored database, never the password in argv', async () => {
     const out = join(scratch, 'env.txt');
+    const withheld = join(scratch, 'withheld.txt');
     const result = await check(
-      `echo "$DATABASE_URL|$PGDATABASE|$PGHOST" > ${out}; psql -Atc "SELECT count(*) FROM events" >> ${out}`,
+      `echo "$DATABASE_URL|$PGDATABASE|$PGHOST" > ${out}; psql -Atc "SELECT count(*) FROM events" >> ${out}; ` +
+        `env | grep -E '^(INPUT_|ACTIONS_RUNTIME_TOKEN=|ACTIONS_ID_TOKEN_REQUEST_TOKEN=)' > ${withheld} || true`,
+      { ACTIONS_RUNTIME_TOKEN: 'runtime-token-the-command-must-not-see', MIGRATION_SETTING: 'kept' },
     );
     expect(result.failed, result.stdout).toBe(false);
+    // A pull request's code: none of the action's inputs (the age identity, the bucket's secret key) reach it.
+    expect(await readFile(withheld, 'utf8')).toBe('');
     const [urlLine, count] = (await readFile(out, 'utf8')).trim().split('\n');
     const [url, database, host] = urlLine!.split('|');
     expect(database).toMatch(/^drill_\d{14}_[0-9a-f]{4}$/);

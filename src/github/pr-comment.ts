@@ -1,9 +1,11 @@
 /**
  * One report comment per pull request: created on the first run, then updated in place on later pushes. The
  * comment carries a hidden HTML marker, which is how later runs find it again. Talks to GitHub's REST API with
- * the global `fetch`.
+ * @actions/http-client (Node's own HTTP stack, the runner's proxy settings; see installer/verified-download.ts for
+ * why not `fetch`).
  */
 import { readFile } from 'node:fs/promises';
+import { HttpClient } from '@actions/http-client';
 
 import { errorMessage } from '../errors.js';
 
@@ -168,7 +170,7 @@ class GitHubApi {
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, `${this.baseUrl}${path}`, body);
-    return (await response.json()) as T;
+    return JSON.parse(response.text) as T;
   }
 
   /** Every page of a list, following the `Link: <…>; rel="next"` header GitHub sends. */
@@ -176,12 +178,12 @@ class GitHubApi {
     let url: string | undefined = `${this.baseUrl}${path}`;
     while (url) {
       const response = await this.send('GET', url);
-      yield (await response.json()) as T[];
-      url = this.nextPageUrl(response.headers.get('link'));
+      yield JSON.parse(response.text) as T[];
+      url = this.nextPageUrl(response.link);
     }
   }
 
-  private nextPageUrl(link: string | null): string | undefined {
+  private nextPageUrl(link: string | undefined): string | undefined {
     const next = link && /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
     if (!next) return undefined;
     // The token goes only where the API lives, whatever a Link header says.
@@ -190,28 +192,33 @@ class GitHubApi {
     return next;
   }
 
-  private async send(method: string, url: string, body?: unknown): Promise<Response> {
+  private async send(method: string, url: string, body?: unknown): Promise<ApiResponse> {
     const { pathname, search } = new URL(url);
     const where = `${method} ${pathname}${search}`;
-    let response: Response;
+    const client = new HttpClient('postgres-backup-action', [], {
+      socketTimeout: REQUEST_TIMEOUT_MS,
+      allowRedirects: false,
+    });
+    let response: ApiResponse;
     try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          Authorization: `Bearer ${this.token}`,
-          Accept: 'application/vnd.github+json',
-          'X-GitHub-Api-Version': '2022-11-28',
-          'User-Agent': 'postgres-backup-action',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      const answer = await client.request(method, url, body === undefined ? null : JSON.stringify(body), {
+        Authorization: `Bearer ${this.token}`,
+        Accept: 'application/vnd.github+json',
+        'X-GitHub-Api-Version': '2022-11-28',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       });
+      const link = answer.message.headers.link;
+      response = {
+        status: answer.message.statusCode ?? 0,
+        statusText: answer.message.statusMessage ?? '',
+        link: Array.isArray(link) ? link.join(', ') : link,
+        text: await answer.readBody(),
+      };
     } catch (error) {
       throw new Error(this.redact(`GitHub API ${where} failed: ${networkReason(error)}`), { cause: error });
     }
-    if (!response.ok) {
-      const message = `GitHub API ${where} answered ${response.status}: ${await githubMessage(response)}`;
+    if (response.status < 200 || response.status > 299) {
+      const message = `GitHub API ${where} answered ${response.status}: ${githubMessage(response)}`;
       throw new GitHubApiError(this.redact(message + permissionHint(response.status)), response.status);
     }
     return response;
@@ -222,14 +229,21 @@ class GitHubApi {
   }
 }
 
+interface ApiResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly link: string | undefined;
+  readonly text: string;
+}
+
 function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? errorMessage(error);
+  const err = error as { code?: string; cause?: { code?: string; message?: string } };
+  return err.code ?? err.cause?.code ?? err.cause?.message ?? errorMessage(error);
 }
 
 /** GitHub's `message` (with any validation details) from an error answer, else the start of its text. */
-async function githubMessage(response: Response): Promise<string> {
-  const text = await response.text();
+function githubMessage(response: ApiResponse): string {
+  const { text } = response;
   try {
     const { message, errors } = JSON.parse(text) as { message?: string; errors?: { message?: string }[] };
     const details = (errors ?? []).map((e) => e.message).filter(Boolean);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 
-const DEFAULT_TIMEOUT_MS = 120_000;
+/** How long a download may go without a byte, before its answer or between two chunks of its body. */
+const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 
 export class DownloadError extends Error {
   constructor(
@@ -17,10 +18,31 @@ export class DownloadError extends Error {
   }
 }
 
+/**
+ * Downloads go through @actions/http-client, on Node's own HTTP stack, which honours the runner's proxy settings
+ * (`https_proxy`, `no_proxy`). Not `fetch`: on Node 20 it runs on whichever undici the bundle loaded last, and the
+ * one @actions/http-client brings (for its proxy agent) ended the process with an uncaught assertion when a
+ * server answered HTTP/1.0 and closed the connection, as Python's `http.server` does.
+ */
+function httpClient(stallTimeoutMs: number): HttpClient {
+  return new HttpClient('postgres-backup-action', [], {
+    socketTimeout: stallTimeoutMs,
+    allowRedirects: true,
+    maxRedirects: 10,
+    allowRetries: true,
+    maxRetries: 2,
+  });
+}
+
 /** GETs a URL and returns the body, or throws a DownloadError that says which URL failed and how. */
-export async function fetchBuffer(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Buffer> {
-  const response = await get(url, timeoutMs);
-  return Buffer.from(await response.arrayBuffer());
+export async function fetchBuffer(url: string, stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS): Promise<Buffer> {
+  const response = await get(url, stallTimeoutMs);
+  const chunks: Buffer[] = [];
+  await readBody(url, response, stallTimeoutMs, (chunk) => {
+    chunks.push(chunk);
+    return undefined;
+  });
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -32,26 +54,25 @@ export async function downloadVerified(
   destination: string,
   expectedHex: string,
   algorithm: 'sha256' | 'sha512' = 'sha256',
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS,
 ): Promise<void> {
-  const response = await get(url, timeoutMs);
-  if (!response.body) throw new DownloadError(`${url} answered with an empty body`);
+  const response = await get(url, stallTimeoutMs);
   const hash = createHash(algorithm);
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
+  const file = createWriteStream(destination);
   try {
-    await pipeline(
-      Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-      hashing,
-      createWriteStream(destination),
+    await readBody(
+      url,
+      response,
+      stallTimeoutMs,
+      (chunk) => {
+        hash.update(chunk);
+        return chunk;
+      },
+      file,
     );
   } catch (error) {
     await rm(destination, { force: true });
-    throw new DownloadError(`download of ${url} broke off: ${(error as Error).message}`);
+    throw error;
   }
   const actual = hash.digest('hex');
   if (actual !== expectedHex.toLowerCase()) {
@@ -64,18 +85,63 @@ export async function downloadVerified(
   }
 }
 
-async function get(url: string, timeoutMs: number): Promise<Response> {
-  let response: Response;
+async function get(url: string, stallTimeoutMs: number): Promise<HttpClientResponse> {
+  let response: HttpClientResponse;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    response = await httpClient(stallTimeoutMs).get(url);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new DownloadError(`could not download ${url}: ${reason}`);
+    const err = error as { code?: string; message?: string };
+    throw new DownloadError(`could not download ${url}: ${err.code ?? err.message ?? String(error)}`);
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new DownloadError(`could not download ${url}: HTTP ${response.status}`, response.status);
+  const status = response.message.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    response.message.resume();
+    throw new DownloadError(`could not download ${url}: HTTP ${status}`, status);
   }
   return response;
+}
+
+/**
+ * Streams the body through `each` (into `sink` when given), failing with a DownloadError when the connection
+ * breaks off, the body is shorter than its Content-Length, or no byte arrives for `stallTimeoutMs`.
+ */
+async function readBody(
+  url: string,
+  response: HttpClientResponse,
+  stallTimeoutMs: number,
+  each: (chunk: Buffer) => Buffer | undefined,
+  sink?: NodeJS.WritableStream,
+): Promise<void> {
+  const body = response.message;
+  const expected = Number(body.headers['content-length'] ?? Number.NaN);
+  let received = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = () => {
+    body.destroy(new Error(`no data for ${Math.round(stallTimeoutMs / 1000)} s`));
+  };
+  const watch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(stalled, stallTimeoutMs);
+  };
+  const stage = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      watch();
+      received += chunk.length;
+      const out = each(chunk);
+      callback(null, sink ? out : undefined);
+    },
+  });
+  watch();
+  try {
+    await (sink ? pipeline(body, stage, sink) : pipeline(body, stage));
+  } catch (error) {
+    throw new DownloadError(`download of ${url} broke off: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (Number.isFinite(expected) && received !== expected) {
+    throw new DownloadError(
+      `download of ${url} broke off: ${received} of the ${expected} bytes its Content-Length announced arrived`,
+    );
+  }
 }

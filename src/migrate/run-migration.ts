@@ -15,11 +15,21 @@ export interface MigrationRun {
 }
 
 /**
+ * Variables the command never gets: the action's own inputs (among them the age identity, the bucket's secret key,
+ * the GitHub token and the Slack URL) and the runner's tokens for the Actions services. The command is a pull
+ * request's code; what it needs it gets from the workflow's own `env:`.
+ */
+const WITHHELD = [/^INPUT_/, /^ACTIONS_RUNTIME_TOKEN$/, /^ACTIONS_ID_TOKEN_REQUEST_TOKEN$/];
+
+/**
  * Runs `migrate-command` through bash with DATABASE_URL and the libpq PG* variables pointing at the restored
  * database (the password only in the environment), streaming its output to the log and keeping its tail.
  */
 export async function runMigrationCommand(command: string, target: ConnectionTarget): Promise<MigrationRun> {
   const env = { ...libpqEnvironment(target), DATABASE_URL: connectionUrl(target) };
+  for (const name of Object.keys(env)) {
+    if (WITHHELD.some((pattern) => pattern.test(name))) Reflect.deleteProperty(env, name);
+  }
   const started = performance.now();
   // stderr joins stdout, so the log and the tail keep the command's own order of lines.
   const child = startChild('bash', ['-eo', 'pipefail', '-c', `exec 2>&1\n${command}`], env);
