@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +7,8 @@ import * as core from '@actions/core';
 import { run } from '../../src/main.js';
 import { captureStderr, captureStdout } from './capture.js';
 import { watchChildArgv } from './child-argv.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface ActionResult {
   readonly failed: boolean;
@@ -83,4 +87,48 @@ export function parseOutputFile(text: string): Record<string, string> {
   const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
   for (const match of text.matchAll(pattern)) outputs[match[1]!] = match[3]!;
   return outputs;
+}
+
+export interface BundleResult {
+  readonly failed: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+}
+
+/**
+ * Runs the bundle (`dist/index.js`) in a process of its own under `node`, as the runner does: inputs as INPUT_*
+ * variables, outputs through the GITHUB_OUTPUT file. `env` is added to this process's environment.
+ */
+export async function runBundledAction(
+  node: string,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<BundleResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'bundle-run-'));
+  try {
+    const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+    await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...files };
+    for (const [name, value] of Object.entries(inputs)) childEnv[`INPUT_${name.toUpperCase()}`] = value;
+    const result = await execFileAsync(node, [join(import.meta.dirname, '..', '..', 'dist', 'index.js')], {
+      env: childEnv,
+      maxBuffer: 64 * 1024 * 1024,
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: unknown) => {
+        const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+        if (typeof failed.code !== 'number') throw error;
+        return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+      },
+    );
+    return {
+      failed: result.code !== 0,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      outputs: parseOutputFile(await readFile(files.GITHUB_OUTPUT, 'utf8')),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -9,6 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { mirrorDebianPackages } from './apt-mirror.js';
 import { ensureWrappedClient } from './client-wrappers.js';
 import { mirrorClientLibraries } from './mirror-client-libraries.js';
+import { ensureNodeRuntime, PATH_NODE_MAJORS } from './node-runtimes.js';
 import { S3_SERVER_COMMANDS, startS3, type TestS3 } from './s3-server.js';
 import { ensureSystemPackages } from './system-packages.js';
 
@@ -18,6 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     mirrorDebianPackages(),
     ensureWrappedClient(17),
     ensureWrappedClient(18),
+    ...PATH_NODE_MAJORS.map((major) => ensureNodeRuntime(major)),
   ]);
   // After the S3 server started, so only the test files' processes (and the clients they run) see it.
   const libraries = await mirrorClientLibraries();
@@ -33,6 +35,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 async function installPackagesAndStartS3(): Promise<TestS3> {
-  await ensureSystemPackages([...S3_SERVER_COMMANDS, { command: 'age', pkg: 'age' }]);
+  await ensureSystemPackages([
+    ...S3_SERVER_COMMANDS,
+    { command: 'age', pkg: 'age' },
+    // Python's http.server: the HTTP/1.0 file server users put in front of a mirror (python-http-server.ts).
+    { command: 'python3', pkg: 'python3' },
+  ]);
   return startS3();
 }
