@@ -16,6 +16,10 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  // Plain JavaScript that runs before the install, on whatever Node runs npm.
-  { files: ['eslint.config.js', 'scripts/check-node.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // Plain JavaScript that runs before the install, on whatever Node runs npm (release-notes.js: on the runner's
+  // own Node, in the Release workflow).
+  {
+    files: ['eslint.config.js', 'scripts/check-node.js', 'scripts/release-notes.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
 );

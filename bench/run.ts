@@ -6,8 +6,8 @@
  *   c. the action's backup into the local S3 server (Ceph radosgw);
  *   d. bare `pg_restore` of the same dump from a local file into a fresh database, and e. the action's drill.
  * Reports medians, the ratios c/a, c/b and e/d, the action's peak RSS, the client install cold and warm, and the
- * throughput of each in-process stage, as markdown (printed, written to bench/results.md and into the README's
- * Performance section) and JSON (bench/results.json).
+ * throughput of each in-process stage, as markdown (printed, written to bench/results.md and into
+ * docs/performance.md between its performance markers) and JSON (bench/results.json).
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -35,8 +35,8 @@ import { generateDataset } from './dataset.js';
 
 const execFileAsync = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
-const README_START = '<!-- performance:start -->';
-const README_END = '<!-- performance:end -->';
+const PERFORMANCE_START = '<!-- performance:start -->';
+const PERFORMANCE_END = '<!-- performance:end -->';
 
 const { values } = parseArgs({
   options: {
@@ -508,16 +508,16 @@ async function main(): Promise<void> {
       join(repo, 'bench', 'results.json'),
       `${JSON.stringify({ sizes, runs, major, results, install, stages }, null, 2)}\n`,
     );
-    const readmePath = join(repo, 'README.md');
-    const readme = await readFile(readmePath, 'utf8');
-    const start = readme.indexOf(README_START);
-    const end = readme.indexOf(README_END);
+    const performancePath = join(repo, 'docs', 'performance.md');
+    const page = await readFile(performancePath, 'utf8');
+    const start = page.indexOf(PERFORMANCE_START);
+    const end = page.indexOf(PERFORMANCE_END);
     if (start >= 0 && end > start) {
       await writeFile(
-        readmePath,
-        `${readme.slice(0, start + README_START.length)}\n${markdown}\n${readme.slice(end)}`,
+        performancePath,
+        `${page.slice(0, start + PERFORMANCE_START.length)}\n${markdown}\n${page.slice(end)}`,
       );
-      await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', readmePath], {
+      await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', performancePath], {
         cwd: repo,
       });
     }

@@ -1,6 +1,6 @@
 /**
- * `npm run report:tests`: runs the fault, damaged-backup, bad-input and secret checks, and writes the README's
- * "What we test" section from the run's own results (Vitest's JSON report), never from typed figures.
+ * `npm run report:tests`: runs the fault, damaged-backup, bad-input and secret checks, and writes the figures of
+ * docs/testing.md ("What we test") from the run's own results (Vitest's JSON report), never from typed figures.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -44,14 +44,14 @@ async function main(): Promise<void> {
     ).catch(() => undefined); // failures are counted from the report below
     const report = JSON.parse(await readFile(output, 'utf8')) as Report;
     const section = render(report);
-    const readmePath = join(repo, 'README.md');
-    const readme = await readFile(readmePath, 'utf8');
-    const start = readme.indexOf(START);
-    const end = readme.indexOf(END);
-    if (start < 0 || end < 0) throw new Error(`README.md has no ${START} … ${END} markers`);
-    await writeFile(readmePath, `${readme.slice(0, start + START.length)}\n${section}\n${readme.slice(end)}`);
+    const testingPath = join(repo, 'docs', 'testing.md');
+    const page = await readFile(testingPath, 'utf8');
+    const start = page.indexOf(START);
+    const end = page.indexOf(END);
+    if (start < 0 || end < 0) throw new Error(`docs/testing.md has no ${START} … ${END} markers`);
+    await writeFile(testingPath, `${page.slice(0, start + START.length)}\n${section}\n${page.slice(end)}`);
     // The same layout `npm run format` gives it, so `npm run all` leaves no diff.
-    await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', readmePath], {
+    await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', testingPath], {
       cwd: repo,
     });
     console.log(section);

@@ -103,7 +103,7 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
     expect(result.outputs['table-count']).toBe(String(counted.length));
     expect(result.outputs['row-count']).toBe(String(counted.reduce((sum, t) => sum + t.rows, 0)));
 
-    // By hand, as the README tells a person to: age -d -i key.txt … | pg_restore
+    // By hand, as docs/restore.md tells a person to: age -d -i key.txt … | pg_restore
     const encrypted = join(scratch, `${major}.dump.age`);
     const dump = join(scratch, `${major}.dump`);
     await writeFile(encrypted, object);

@@ -32,6 +32,7 @@ function connectError(code: string, address: string, port: number): NodeJS.Errno
 
 /** Makes every socket connect to `host` fail as the kernel would; other connections go on as usual. */
 function failConnectsTo(host: string, error: () => Error): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below to the socket it belongs to
   const original = net.Socket.prototype.connect;
   vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (
     this: net.Socket,

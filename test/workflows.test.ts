@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { convertActionTemplate, parseAction } from '@actions/workflow-parser/actions/index';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { Input, Output } from '../src/constants.js';
+import { TEST_MAJORS } from './support/postgres-server.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -14,22 +16,62 @@ async function workflowFiles(): Promise<string[]> {
 }
 
 describe('workflows, parsed by GitHub’s own parser', () => {
-  it('has a CI and a check-dist workflow', async () => {
+  it('has CI, check-dist, end-to-end and release workflows', async () => {
     const names = (await workflowFiles()).map((file) => file.split('/').pop());
-    expect(names).toEqual(expect.arrayContaining(['ci.yml', 'check-dist.yml']));
+    expect(names).toEqual(expect.arrayContaining(['ci.yml', 'check-dist.yml', 'e2e.yml', 'release.yml']));
   });
 
-  it.each([['ci.yml'], ['check-dist.yml']])('%s is a valid workflow', async (name) => {
-    const content = await readFile(join(root, '.github', 'workflows', name), 'utf8');
-    const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
-    expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
-    expect(result.value).toBeDefined();
-  });
+  it.each(readdirSync(join(root, '.github', 'workflows')).filter((name) => /\.ya?ml$/.test(name)))(
+    '%s is a valid workflow',
+    async (name) => {
+      const content = await readFile(join(root, '.github', 'workflows', name), 'utf8');
+      const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+      expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+      expect(result.value).toBeDefined();
+    },
+  );
 
   it('would catch a broken workflow', () => {
     const content = 'on: push\njobs:\n  test:\n    steps: []\n    runs-on: ubuntu-latest\n    timeout: 5\n';
     const result = parseWorkflow({ name: 'broken.yml', content }, new NoOperationTraceWriter());
     expect(result.context.errors.getErrors().length).toBeGreaterThan(0);
+  });
+
+  it('uses only GitHub-owned actions, each pinned to a full commit SHA with its version beside it', async () => {
+    for (const file of await workflowFiles()) {
+      const text = await readFile(file, 'utf8');
+      for (const [, uses] of text.matchAll(/^\s*(?:-\s+)?uses:\s*(.+)$/gm)) {
+        if (uses!.startsWith('./')) continue;
+        expect(uses, file).toMatch(/^actions\/[a-z-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      }
+    }
+  });
+
+  it('e2e.yml runs every supported server major on GitHub’s x64 and arm64 runners, and Node 20 and 22 on PATH', async () => {
+    const workflow = parse(await readFile(join(root, '.github', 'workflows', 'e2e.yml'), 'utf8')) as {
+      jobs: Record<
+        string,
+        { strategy: { matrix: Record<string, unknown[]> & { include: Record<string, unknown>[] } } }
+      >;
+    };
+    const { matrix } = workflow.jobs.e2e!.strategy;
+    expect(matrix.postgres).toEqual([...TEST_MAJORS]);
+    expect(matrix.runner).toEqual(['ubuntu-24.04', 'ubuntu-24.04-arm']);
+    expect(matrix.include.map((entry) => entry['path-node'])).toEqual(['20', '22']);
+  });
+
+  it('release.yml can write only in the job that tags and publishes', async () => {
+    const workflow = parse(await readFile(join(root, '.github', 'workflows', 'release.yml'), 'utf8')) as {
+      permissions: Record<string, string>;
+      jobs: Record<string, { permissions?: Record<string, string> }>;
+    };
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    const writers = Object.entries(workflow.jobs).filter(([, job]) =>
+      Object.values(job.permissions ?? {}).includes('write'),
+    );
+    expect(writers.map(([name, job]) => [name, job.permissions])).toEqual([
+      ['release', { contents: 'write' }],
+    ]);
   });
 });
 
@@ -75,60 +117,66 @@ describe('workflows-examples and the drill action', () => {
     for (const [, name] of text.matchAll(/inputs\.([a-z0-9-]+)/g)) expect(drillInputs, name).toContain(name);
   });
 
-  it.each(readdirSync(join(root, 'workflows-examples')).filter((name) => name.endsWith('.yml')))(
-    '%s parses and uses only declared inputs',
-    async (name) => {
-      const content = await readFile(join(root, 'workflows-examples', name), 'utf8');
-      const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
-      expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
-      const declared = {
-        main: new Set((await parsedAction('action.yml')).inputs?.map((input) => input.id)),
-        drill: new Set((await parsedAction('drill/action.yml')).inputs?.map((input) => input.id)),
-      };
-      const uses = [
-        ...content.matchAll(
-          /uses: \S*postgres-backup-action(\/drill)?@\S+\n((?:\s+(?:with:|[a-z0-9-]+:.*)\n)+)/g,
-        ),
-      ];
-      expect(uses.length).toBeGreaterThan(0);
-      for (const [, drill, block] of uses) {
-        const inputs = [...block!.matchAll(/^\s+([a-z0-9-]+):/gm)]
-          .map((m) => m[1]!)
-          .filter((key) => key !== 'with');
-        for (const input of inputs) expect(drill ? declared.drill : declared.main, input).toContain(input);
-      }
-    },
-  );
-});
-
-describe('README reference tables', () => {
-  /** The rows of the markdown table under `heading`: first cell (the `name`) → second cell. */
-  async function readmeTable(heading: string): Promise<Map<string, string>> {
-    const readme = await readFile(join(root, 'README.md'), 'utf8');
-    const start = readme.indexOf(`\n${heading}\n`);
-    expect(start, heading).toBeGreaterThan(0);
-    const rows = new Map<string, string>();
-    for (const line of readme.slice(start + heading.length + 2).split('\n')) {
-      if (line.startsWith('#')) break;
-      const cells = /^\|\s*`([a-z0-9-]+)`\s*\|([^|]*)\|/.exec(line);
-      if (cells) rows.set(cells[1]!, cells[2]!.trim().replace(/^`|`$/g, ''));
-    }
-    return rows;
+  /** Every step of `workflow` that runs this repository's main or drill action, with its `with:` inputs. */
+  function actionSteps(
+    workflow: string,
+  ): { action: 'main' | 'drill'; name: string; inputs: Record<string, unknown> }[] {
+    const parsed = parse(workflow) as {
+      jobs?: Record<
+        string,
+        { steps?: { uses?: string; name?: string; id?: string; with?: Record<string, unknown> }[] }
+      >;
+    };
+    return Object.values(parsed.jobs ?? {}).flatMap((job) =>
+      (job.steps ?? []).flatMap((step) => {
+        const uses = step.uses ?? '';
+        const action = /^\.\/drill\/?$|postgres-backup-action\/drill@/.test(uses)
+          ? 'drill'
+          : /^\.\/?$|postgres-backup-action@/.test(uses)
+            ? 'main'
+            : undefined;
+        return action ? [{ action, name: step.id ?? step.name ?? uses, inputs: step.with ?? {} }] : [];
+      }),
+    );
   }
 
   it.each([
-    ['action.yml', '### Inputs of `action.yml`', '### Outputs of `action.yml`'],
-    ['drill/action.yml', '### Inputs of `drill/action.yml`', '### Outputs of `drill/action.yml`'],
-  ])('%s: every input with its default, and every output', async (path, inputsHeading, outputsHeading) => {
+    ...readdirSync(join(root, 'workflows-examples'))
+      .filter((name) => name.endsWith('.yml'))
+      .map((name) => join('workflows-examples', name)),
+    ...readdirSync(join(root, '.github', 'workflows'))
+      .filter((name) => name.endsWith('.yml'))
+      .map((name) => join('.github', 'workflows', name)),
+  ])('%s passes only inputs the action declares, and every required one', async (path) => {
     const content = await readFile(join(root, path), 'utf8');
-    const parsed = parseAction({ name: path, content }, new NoOperationTraceWriter());
-    const template = convertActionTemplate(parsed.context, parsed.value!);
-    const inputs = await readmeTable(inputsHeading);
-    expect([...inputs.keys()].sort()).toEqual(template.inputs!.map((input) => input.id).sort());
-    for (const input of template.inputs!) {
-      expect(inputs.get(input.id), input.id).toBe(input.default?.toString() ?? '');
+    const result = parseWorkflow({ name: path, content }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((error) => error.message)).toEqual([]);
+    const actions = {
+      main: await parsedAction('action.yml'),
+      drill: await parsedAction('drill/action.yml'),
+    };
+    const steps = actionSteps(content);
+    if (path.startsWith('workflows-examples') || path.endsWith('e2e.yml'))
+      expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      const declared = actions[step.action].inputs ?? [];
+      for (const input of Object.keys(step.inputs)) {
+        expect(
+          declared.map((entry) => entry.id),
+          `${step.name}: ${input}`,
+        ).toContain(input);
+      }
+      for (const required of declared.filter((entry) => entry.required && entry.default === undefined)) {
+        expect(Object.keys(step.inputs), `${step.name} lacks ${required.id}`).toContain(required.id);
+      }
     }
-    const outputs = await readmeTable(outputsHeading);
-    expect([...outputs.keys()].sort()).toEqual(template.outputs!.map((output) => output.id).sort());
+  });
+
+  it('e2e.yml runs the main action in every mode and the drill both ways', async () => {
+    const steps = actionSteps(await readFile(join(root, '.github', 'workflows', 'e2e.yml'), 'utf8'));
+    const modes = steps.filter((step) => step.action === 'main').map((step) => step.inputs.mode ?? 'backup');
+    expect(new Set(modes)).toEqual(new Set(['backup', 'restore', 'prune']));
+    const drills = steps.filter((step) => step.action === 'drill');
+    expect(drills.map((step) => 'target-url' in step.inputs)).toEqual([false, true]);
   });
 });
