@@ -1,4 +1,4 @@
-/** Names of the action's inputs, outputs and tools: the public surface fixed in CONTRACT.md. */
+/** Names of the action's inputs, outputs and tools: the public surface fixed in docs/contract.md. */
 
 export enum Input {
   Mode = 'mode',

@@ -1,4 +1,4 @@
-/** The manifest (format 1, CONTRACT.md): written last, it is what makes a stored object a backup. */
+/** The manifest (format 1, docs/contract.md): written last, it is what makes a stored object a backup. */
 
 export const MANIFEST_FORMAT = 1;
 

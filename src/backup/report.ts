@@ -4,7 +4,7 @@ import { writeJobSummary } from '../job-summary.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { BackupResult } from './run-backup.js';
 
-/** Sets the backup's step outputs (CONTRACT.md). */
+/** Sets the backup's step outputs (docs/contract.md). */
 export function setBackupOutputs(result: BackupResult): void {
   const { manifest, keys } = result;
   const counted = manifest.rowCounts.tables.filter((table) => !table.excluded);

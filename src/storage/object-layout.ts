@@ -1,5 +1,5 @@
 /**
- * Where backups live in the bucket (CONTRACT.md):
+ * Where backups live in the bucket (docs/contract.md):
  *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.dump.age       (".dump" when encryption is off)
  *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.manifest.json  written last
  */
