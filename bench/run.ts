@@ -14,6 +14,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -24,6 +26,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createEncryptStream, generateIdentity, parseRecipient } from '../src/age/index.js';
 import { provideClient } from '../src/installer/install-client.js';
 import { detectPlatform } from '../src/installer/platform.js';
+import { downloadVerified } from '../src/installer/verified-download.js';
 import { startAptMirror } from '../test/support/apt-mirror.js';
 import { ensureWrappedClient, seedToolCache } from '../test/support/client-wrappers.js';
 import { pgEnvironment, sql } from '../test/support/dataset.js';
@@ -302,7 +305,34 @@ async function stageThroughput(): Promise<Record<string, number>> {
     hash.digest();
     return Promise.resolve();
   });
-  return { 'age encryption (MB/s)': mb / age, 'SHA-256 (MB/s)': mb / sha };
+  const download = await downloadThroughput(data);
+  return {
+    'age encryption (MB/s)': mb / age,
+    'SHA-256 (MB/s)': mb / sha,
+    'download with SHA-256 (MB/s)': mb / download,
+  };
+}
+
+/** Seconds for the installer's downloadVerified to fetch `data` from a local HTTP server into a file. */
+async function downloadThroughput(data: Buffer): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-download-'));
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-length': data.length });
+    response.end(data);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const digest = createHash('sha256').update(data).digest('hex');
+    return await timed(() => downloadVerified(`http://127.0.0.1:${port}/data`, join(dir, 'data'), digest));
+  } finally {
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function installTimes(): Promise<{ cold: number; warm: number }> {
