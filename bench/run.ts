@@ -23,7 +23,13 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createEncryptStream, generateIdentity, parseRecipient } from '../src/age/index.js';
+import {
+  createDecryptStream,
+  createEncryptStream,
+  generateIdentity,
+  parseIdentity,
+  parseRecipient,
+} from '../src/age/index.js';
 import { provideClient } from '../src/installer/install-client.js';
 import { detectPlatform } from '../src/installer/platform.js';
 import { downloadVerified } from '../src/installer/verified-download.js';
@@ -295,7 +301,8 @@ async function stageThroughput(): Promise<Record<string, number>> {
       },
     });
   const mb = data.length / 1048576;
-  const recipient = parseRecipient(generateIdentity().recipient);
+  const identity = generateIdentity();
+  const recipient = parseRecipient(identity.recipient);
   const age = await timed(() =>
     pipeline(Readable.from(chunks()), createEncryptStream({ recipients: [recipient] }), sink()),
   );
@@ -305,9 +312,28 @@ async function stageThroughput(): Promise<Record<string, number>> {
     hash.digest();
     return Promise.resolve();
   });
+  const sealed: Buffer[] = [];
+  await pipeline(
+    Readable.from(chunks()),
+    createEncryptStream({ recipients: [parseRecipient(identity.recipient)] }),
+    new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        sealed.push(chunk);
+        callback();
+      },
+    }),
+  );
+  const ageOpen = await timed(() =>
+    pipeline(
+      Readable.from(sealed),
+      createDecryptStream({ identities: parseIdentity(identity.identity) }),
+      sink(),
+    ),
+  );
   const download = await downloadThroughput(data);
   return {
     'age encryption (MB/s)': mb / age,
+    'age decryption (MB/s)': mb / ageOpen,
     'SHA-256 (MB/s)': mb / sha,
     'download with SHA-256 (MB/s)': mb / download,
   };

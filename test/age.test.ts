@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -731,58 +731,5 @@ describe('age v1 on node:crypto, against the age CLI', () => {
       expect(() => createEncryptStream({ passphrase: 'x', workFactor: 23 })).toThrow(/from 1 to 22/);
       expect(() => createDecryptStream({ identities: [] })).toThrow(/at least one identity/);
     });
-  });
-
-  it('measures throughput on ~200 MB from a stream', async () => {
-    const size = 200 * 1024 * 1024;
-    const block = randomBytes(1024 * 1024);
-    const plainFile = join(dir, 'throughput.plain');
-    const encryptedFile = join(dir, 'throughput.age');
-    await pipeline(
-      Readable.from(
-        (function* () {
-          for (let sent = 0; sent < size; sent += block.length) yield block;
-        })(),
-      ),
-      createWriteStream(plainFile),
-    );
-    let received = 0;
-    const sink = () => {
-      received = 0;
-      return new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          received += chunk.length;
-          callback();
-        },
-      });
-    };
-    // A child process writing into a pipe stands in for pg_dump; Node reads pipes 64 KiB at a time.
-    const fromChild = () => spawn('cat', [plainFile], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout;
-    const fromFile = () => createReadStream(encryptedFile, { highWaterMark: 1024 * 1024 });
-    const time = async (work: () => Promise<unknown>) => {
-      const start = performance.now();
-      await work();
-      return performance.now() - start;
-    };
-    const rate = (ms: number) => `${(size / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
-    const recipients = [parseRecipient(cliRecipient)];
-    const identities = await cliIdentities();
-
-    const pipeMs = await time(() => pipeline(fromChild(), sink()));
-    const encryptMs = await time(() => pipeline(fromChild(), createEncryptStream({ recipients }), sink()));
-    await pipeline(fromChild(), createEncryptStream({ recipients }), createWriteStream(encryptedFile));
-    const readMs = await time(() => pipeline(fromFile(), sink()));
-    const decryptMs = await time(() => pipeline(fromFile(), createDecryptStream({ identities }), sink()));
-    expect(received).toBe(size);
-    const cliEncryptMs = await time(() => cli('age', ['-r', cliRecipient, '-o', '/dev/null', plainFile]));
-    const cliDecryptMs = await time(() =>
-      cli('age', ['-d', '-i', cliKeyFile, '-o', '/dev/null', encryptedFile]),
-    );
-
-    console.log(
-      `age on 200 MiB: encrypt ${rate(encryptMs)} from a child's pipe (the bare pipe: ${rate(pipeMs)}), ` +
-        `decrypt ${rate(decryptMs)} from a file (reading it: ${rate(readMs)}); ` +
-        `the age CLI file to file: encrypt ${rate(cliEncryptMs)}, decrypt ${rate(cliDecryptMs)}`,
-    );
   });
 });

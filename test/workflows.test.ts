@@ -60,6 +60,37 @@ describe('workflows, parsed by GitHub’s own parser', () => {
     expect(matrix.include.map((entry) => entry['path-node'])).toEqual(['20', '22']);
   });
 
+  it('sets up the Node of .node-version, the major action.yml runs on, wherever a job sets up its own', async () => {
+    const major = (await readFile(join(root, '.node-version'), 'utf8')).trim();
+    const action = await readFile(join(root, 'action.yml'), 'utf8');
+    expect(action).toMatch(new RegExp(`^\\s+using: node${major}$`, 'm'));
+    expect(process.versions.node.split('.')[0]).toBe(major);
+    for (const file of await workflowFiles()) {
+      const text = await readFile(file, 'utf8');
+      for (const [, value] of text.matchAll(/^\s+node-version: (.+)$/gm)) {
+        // Only the end-to-end jobs that put another Node on PATH for the drill composite, from the matrix.
+        expect([file.split('/').pop(), value]).toEqual(['e2e.yml', '${{ matrix.path-node }}']);
+      }
+      for (const [, value] of text.matchAll(/^\s+node-version-file: (.+)$/gm))
+        expect(value).toBe('.node-version');
+    }
+  });
+
+  it('has a Dependabot config that groups npm and GitHub Actions updates and keeps Node on its major', async () => {
+    const config = parse(await readFile(join(root, '.github', 'dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: { 'package-ecosystem': string; groups?: object; ignore?: { 'dependency-name': string }[] }[];
+    };
+    expect(config.version).toBe(2);
+    expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual([
+      'github-actions',
+      'npm',
+    ]);
+    for (const update of config.updates) expect(Object.keys(update.groups ?? {})).toHaveLength(1);
+    const npm = config.updates.find((update) => update['package-ecosystem'] === 'npm')!;
+    expect(npm.ignore?.map((rule) => rule['dependency-name'])).toContain('node');
+  });
+
   it('release.yml can write only in the job that tags and publishes', async () => {
     const workflow = parse(await readFile(join(root, '.github', 'workflows', 'release.yml'), 'utf8')) as {
       permissions: Record<string, string>;
