@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { Output } from './constants.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from './shared/errors.js';
 import { type Inputs, loadInputs } from './inputs.js';
 import { backupMode } from './modes/backup-mode.js';
 import { pruneMode } from './modes/prune-mode.js';

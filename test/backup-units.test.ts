@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { offlineToolEnvironment } from '../src/backup/child-process.js';
+import { offlineToolEnvironment } from '../src/shared/child-process.js';
 import { resolveCompression } from '../src/backup/compression.js';
 import { parseTocList } from '../src/backup/dump-contents.js';
 import { parseDumpArgs } from '../src/backup/dump-args.js';
-import { formatBytes } from '../src/backup/format.js';
+import { formatDuration } from '../src/shared/duration.js';
+import { formatBytes } from '../src/shared/format.js';
 import { TOOL_VERSION } from '../src/constants.js';
 import { parseConnectionUrl } from '../src/postgres/connection-url.js';
 import { libpqInvocation } from '../src/postgres/libpq-env.js';
@@ -181,6 +182,16 @@ describe('misc', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
+  });
+
+  it('writes every duration one way: tenths under a minute, whole units above', () => {
+    expect(formatDuration(0)).toBe('0.0 s');
+    expect(formatDuration(42.5)).toBe('42.5 s');
+    expect(formatDuration(59.96)).toBe('1m');
+    expect(formatDuration(61)).toBe('1m 1s');
+    expect(formatDuration(83.2)).toBe('1m 23s');
+    expect(formatDuration(3900)).toBe('1h 5m');
+    expect(formatDuration(93_784)).toBe('1d 2h 3m 4s');
   });
 
   it('writes the package version into manifests', () => {

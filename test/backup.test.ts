@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecryptStream } from '../src/age/index.js';
-import type { Manifest } from '../src/backup/manifest.js';
+import type { Manifest } from '../src/shared/manifest.js';
 import { parseOutputFile, runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';

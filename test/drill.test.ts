@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../src/backup/manifest.js';
+import type { Manifest } from '../src/shared/manifest.js';
 import { latestManifestKey } from '../src/storage/backup-catalog.js';
 import { runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
@@ -293,7 +293,7 @@ describe('drill failures', () => {
     expect(result.failed).toBe(true);
     expect(result.outputs.result).toBe('failed');
     expect(result.stdout).toMatch(
-      /::error::Drill failed: the latest backup is \d+s old, over max-backup-age 2s: backups have stopped or are failing/,
+      /::error::Drill failed: the latest backup is \d+\.\d s old, over max-backup-age 2\.0 s: backups have stopped or are failing/,
     );
   });
 

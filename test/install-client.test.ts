@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../src/errors.js';
+import { InputError } from '../src/shared/errors.js';
 import { actionsCacheStore, type ClientCacheStore } from '../src/installer/actions-cache-store.js';
 import { type InstallerOptions, provideClient } from '../src/installer/install-client.js';
 import { detectPlatform, type Platform } from '../src/installer/platform.js';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { InputError } from '../src/errors.js';
+import { InputError } from '../src/shared/errors.js';
 import {
   type BackupEntry,
   isoWeek,

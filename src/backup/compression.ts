@@ -1,5 +1,5 @@
 import { Input } from '../constants.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 
 /** The first client major whose pg_dump takes `--compress=METHOD[:DETAIL]` (gzip, lz4, zstd, none). */
 const METHODS_SINCE = 16;

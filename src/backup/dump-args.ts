@@ -1,5 +1,5 @@
 import { Input } from '../constants.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 
 /**
  * Options the action sets itself or that would send the dump, or the connection, somewhere else. Each maps to

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { describeExit, offlineToolEnvironment, startChild } from './child-process.js';
+import { describeExit, offlineToolEnvironment, startChild } from '../shared/child-process.js';
 
 /** What a custom-format dump holds, read from its table of contents. */
 export interface DumpContents {

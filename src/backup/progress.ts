@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../shared/format.js';
 
 const INTERVAL_MS = 10_000;
 

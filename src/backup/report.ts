@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { Output } from '../constants.js';
 import { writeJobSummary } from '../job-summary.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatDuration } from '../shared/duration.js';
+import { formatBytes } from '../shared/format.js';
 import type { BackupResult } from './run-backup.js';
 
 /** Sets the backup's step outputs (docs/contract.md). */

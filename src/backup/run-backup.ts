@@ -16,13 +16,13 @@ import { chooseQueueSize, choosePartSize, compresses } from '../storage/part-siz
 import { explainS3Error } from '../storage/s3-errors.js';
 import { stallTimeoutMs } from '../storage/stall-timeout.js';
 import { deleteObjectBestEffort, storedSize, uploadStream } from '../storage/streaming-upload.js';
-import { describeExit, startChild } from './child-process.js';
+import { describeExit, startChild } from '../shared/child-process.js';
 import { DumpContentsReader } from './dump-contents.js';
-import type { Encryption, Manifest } from './manifest.js';
-import { formatBytes } from './format.js';
+import type { Encryption, Manifest } from '../shared/manifest.js';
+import { formatBytes } from '../shared/format.js';
 import { startProgressLog } from './progress.js';
 import { type RowCounts, type SnapshotSession, withSnapshotSession } from './snapshot-session.js';
-import { CountingStream, gateOnSuccess, MeasuringStream } from './stream-stages.js';
+import { CountingStream, gateOnSuccess, MeasuringStream } from '../shared/stream-stages.js';
 
 /**
  * A custom-format archive of an empty database is 841 bytes from pg_dump 17 (1,060 from 15): header, version

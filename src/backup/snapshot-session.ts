@@ -1,9 +1,10 @@
 import type pg from 'pg';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../shared/errors.js';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { withClient } from '../postgres/server-version.js';
+import { quoteIdent } from '../shared/sql.js';
 import type { DumpContents } from './dump-contents.js';
-import type { RowCountMode, TableRowCount } from './manifest.js';
+import type { RowCountMode, TableRowCount } from '../shared/manifest.js';
 
 export interface RowCounts {
   readonly tables: TableRowCount[];
@@ -107,8 +108,4 @@ async function countRows(client: pg.Client, contents: DumpContents, mode: RowCou
   if (!contents.hasLargeObjects || mode !== 'exact') return { tables };
   const lo = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_largeobject_metadata');
   return { tables, largeObjects: Number(lo.rows[0]!.n) };
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { loadDrillTargetInputs } from '../inputs.js';
 import { parseConnectionUrl } from '../postgres/connection-url.js';
 import { majorOf, readServerVersion, withClient } from '../postgres/server-version.js';
-import { quoteIdent } from '../backup/snapshot-session.js';
+import { quoteIdent } from '../shared/sql.js';
 import { readManifest } from '../restore/read-manifest.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
 import { createS3Client } from '../storage/s3-client.js';

@@ -9,6 +9,7 @@ import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { UnsupportedPlatformError } from '../installer/platform.js';
 import { downloadVerified, fetchBuffer } from '../installer/verified-download.js';
+import { runnerTemp } from '../shared/runner-temp.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -127,7 +128,7 @@ export interface EmbeddedServer {
  * with a random password and a database named `database`. The teardown step stops it.
  */
 export async function startEmbeddedServer(native: string, database: string): Promise<EmbeddedServer> {
-  const root = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'drill-postgres-'));
+  const root = await mkdtemp(join(runnerTemp(), 'drill-postgres-'));
   const owner = process.getuid?.() === 0 ? NOBODY : undefined;
   const password = randomBytes(18).toString('base64url');
   const data = join(root, 'data');

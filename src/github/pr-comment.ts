@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { HttpClient } from '@actions/http-client';
 
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../shared/errors.js';
 
 /** GitHub refuses comment bodies longer than this. */
 export const MAX_COMMENT_LENGTH = 65_536;

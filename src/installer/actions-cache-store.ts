@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../shared/errors.js';
 import type { Platform } from './platform.js';
 
 /** Bump when the layout of a cached client folder changes, so old entries are not restored. */

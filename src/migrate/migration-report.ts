@@ -1,5 +1,5 @@
-import type { Manifest } from '../backup/manifest.js';
-import { formatDuration } from '../backup/format.js';
+import type { Manifest } from '../shared/manifest.js';
+import { formatDuration } from '../shared/duration.js';
 import type { MigrationAnalysis } from './check-migration.js';
 import { formatLock } from './lock-sampler.js';
 

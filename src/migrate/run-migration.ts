@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { startChild } from '../backup/child-process.js';
+import { startChild } from '../shared/child-process.js';
 import { type ConnectionTarget, connectionUrl } from '../postgres/connection-url.js';
 import { libpqEnvironment } from '../postgres/libpq-env.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { type ChildExit, describeExit, startChild } from '../backup/child-process.js';
+import { type ChildExit, describeExit, startChild } from '../shared/child-process.js';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
 import { ANALYSIS_QUERY_TAG } from './statement-stats.js';

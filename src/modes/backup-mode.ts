@@ -4,7 +4,7 @@ import { resolveCompression } from '../backup/compression.js';
 import { setBackupOutputs, writeBackupSummary } from '../backup/report.js';
 import { runBackup } from '../backup/run-backup.js';
 import { Output } from '../constants.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../shared/errors.js';
 import type { BackupInputs } from '../inputs.js';
 import { redactedUrl } from '../postgres/connection-url.js';
 import { readServerVersion, type ServerVersion } from '../postgres/server-version.js';

@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { Output } from '../constants.js';
 import type { Inputs } from '../inputs.js';
@@ -7,6 +6,7 @@ import { type InstallerOptions, provideClient } from '../installer/install-clien
 import type { PgClient } from '../installer/pg-client.js';
 import { detectPlatform } from '../installer/platform.js';
 import { defaultRunnerSearch } from '../installer/runner-clients.js';
+import { runnerTemp } from '../shared/runner-temp.js';
 
 /**
  * Puts the client for `major` on PATH (pg_dump, pg_restore and psql of that major, or the nearest newer one) and
@@ -26,7 +26,7 @@ export function installerOptions(inputs: Inputs, env: NodeJS.ProcessEnv = proces
     mirror: inputs.pgAptMirror,
     runnerSearch: defaultRunnerSearch(env),
     cacheStore: actionsCacheStore,
-    workDir: env.RUNNER_TEMP || tmpdir(),
+    workDir: runnerTemp(env),
     platform: () => detectPlatform(),
     arch: process.arch,
   };

@@ -1,10 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Output } from '../constants.js';
-import { describeDuration } from '../duration.js';
+import { formatDuration } from '../shared/duration.js';
 import type { RestoreInputs } from '../inputs.js';
 import { redactedUrl } from '../postgres/connection-url.js';
 import { readServerVersion } from '../postgres/server-version.js';
@@ -26,6 +25,7 @@ import { migrationReport } from '../migrate/migration-report.js';
 import { publishMigrationReport } from '../migrate/publish-report.js';
 import { provideClientForMajor } from './client.js';
 import type { RunFactsDraft } from './run-facts.js';
+import { runnerTemp } from '../shared/runner-temp.js';
 
 /**
  * `mode: restore` and `mode: drill`: find the backup, prove it intact before the target sees a statement,
@@ -78,7 +78,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
   }
   const client = await provideClientForMajor(major, inputs);
 
-  const temp = process.env.RUNNER_TEMP || tmpdir();
+  const temp = runnerTemp();
   await mkdir(temp, { recursive: true });
   const work = await mkdtemp(join(temp, 'postgres-restore-'));
   try {
@@ -101,7 +101,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
     const restoreSeconds = (performance.now() - started) / 1000;
     core.setOutput(Output.RestoreSeconds, restoreSeconds.toFixed(1));
     facts.restoreSeconds = restoreSeconds;
-    core.info(`Restored in ${describeDuration(restoreSeconds)}`);
+    core.info(`Restored in ${formatDuration(restoreSeconds)}`);
 
     if (!drill) {
       await writeRestoreSummary(manifest, database, restoreSeconds);
@@ -147,13 +147,13 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
     }
     if (inputs.maxBackupAgeSeconds !== undefined && backupAgeSeconds > inputs.maxBackupAgeSeconds) {
       failures.push(
-        `the latest backup is ${describeDuration(backupAgeSeconds)} old, over max-backup-age ` +
-          `${describeDuration(inputs.maxBackupAgeSeconds)}: backups have stopped or are failing`,
+        `the latest backup is ${formatDuration(backupAgeSeconds)} old, over max-backup-age ` +
+          `${formatDuration(inputs.maxBackupAgeSeconds)}: backups have stopped or are failing`,
       );
     }
     if (inputs.maxRestoreSeconds !== undefined && restoreSeconds > inputs.maxRestoreSeconds) {
       failures.push(
-        `the restore took ${describeDuration(restoreSeconds)}, over max-restore-time ${describeDuration(inputs.maxRestoreSeconds)}`,
+        `the restore took ${formatDuration(restoreSeconds)}, over max-restore-time ${formatDuration(inputs.maxRestoreSeconds)}`,
       );
     }
     const result = failures.length ? 'failed' : 'passed';

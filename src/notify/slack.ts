@@ -5,9 +5,9 @@
 import * as core from '@actions/core';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 
-import { formatBytes, formatDuration } from '../backup/format.js';
-import { describeDuration } from '../duration.js';
-import { errorMessage } from '../errors.js';
+import { formatDuration } from '../shared/duration.js';
+import { formatBytes } from '../shared/format.js';
+import { errorMessage } from '../shared/errors.js';
 
 export type NotifyWhen = 'failure' | 'always' | 'never';
 
@@ -97,7 +97,7 @@ function factFields(facts: RunFacts): string[] {
   const fields: [string, string | undefined][] = [
     ['Database', optional(facts.database, inlineCode)],
     ['Backup size', optional(facts.sizeBytes, formatBytes)],
-    ['Backup age (RPO)', optional(facts.backupAgeSeconds, describeDuration)],
+    ['Backup age (RPO)', optional(facts.backupAgeSeconds, formatDuration)],
     ['Restore time (RTO)', optional(facts.restoreSeconds, formatDuration)],
     ['Tables mismatched', optional(facts.tablesMismatched, String)],
     ['Backups pruned', optional(facts.prunedCount, String)],

@@ -3,11 +3,11 @@ import { PassThrough, type Readable, type Transform, Writable } from 'node:strea
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AgeError, createDecryptStream } from '../age/index.js';
-import { formatBytes } from '../backup/format.js';
-import { MeasuringStream } from '../backup/stream-stages.js';
-import type { Manifest } from '../backup/manifest.js';
+import { formatBytes } from '../shared/format.js';
+import { MeasuringStream } from '../shared/stream-stages.js';
+import type { Manifest } from '../shared/manifest.js';
 import { Input } from '../constants.js';
-import { errorMessage, InputError } from '../errors.js';
+import { errorMessage, InputError } from '../shared/errors.js';
 import type { DecryptionSettings } from '../inputs.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { explainS3Error } from '../storage/s3-errors.js';

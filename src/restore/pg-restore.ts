@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { describeExit, offlineToolEnvironment, startChild } from '../backup/child-process.js';
+import { describeExit, offlineToolEnvironment, startChild } from '../shared/child-process.js';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
 

@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MANIFEST_FORMAT, type Manifest } from '../backup/manifest.js';
+import { MANIFEST_FORMAT, type Manifest } from '../shared/manifest.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { explainS3Error } from '../storage/s3-errors.js';
 

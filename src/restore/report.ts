@@ -1,6 +1,6 @@
-import { formatBytes } from '../backup/format.js';
-import type { Manifest } from '../backup/manifest.js';
-import { describeDuration } from '../duration.js';
+import { formatBytes } from '../shared/format.js';
+import type { Manifest } from '../shared/manifest.js';
+import { formatDuration } from '../shared/duration.js';
 import { writeJobSummary } from '../job-summary.js';
 import type { DiffSummary } from './row-diff.js';
 
@@ -42,8 +42,8 @@ export async function writeDrillSummary(report: DrillReport): Promise<void> {
           'Made',
           `${manifest.createdAt} by pg_dump ${manifest.client.pgDump} from PostgreSQL ${manifest.server.version}`,
         ],
-        ['RPO (backup age)', describeDuration(report.backupAgeSeconds)],
-        ['RTO (restore time)', describeDuration(report.restoreSeconds)],
+        ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
+        ['RTO (restore time)', formatDuration(report.restoreSeconds)],
         ['Restored into', `database <code>${report.database}</code>`],
         ['Tables checked', `${diff.checked}, ${diff.mismatched} mismatched`],
       ])
@@ -79,7 +79,7 @@ export async function writeRestoreSummary(
       ['Backup', `<code>${manifest.object.key}</code> (${formatBytes(manifest.object.sizeBytes)})`],
       ['Made', `${manifest.createdAt} by pg_dump ${manifest.client.pgDump}`],
       ['Restored into', `database <code>${database}</code>`],
-      ['Restore time', describeDuration(restoreSeconds)],
+      ['Restore time', formatDuration(restoreSeconds)],
     ]),
   );
 }

@@ -1,4 +1,4 @@
-import type { Manifest } from '../backup/manifest.js';
+import type { Manifest } from '../shared/manifest.js';
 import { tableKey } from './target-database.js';
 
 export type RowStatus = 'ok' | 'mismatch' | 'missing' | 'excluded' | 'not counted' | 'extra';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { withClient } from '../postgres/server-version.js';
-import { quoteIdent } from '../backup/snapshot-session.js';
+import { quoteIdent } from '../shared/sql.js';
 
 export interface TargetState {
   /** User tables, views, sequences and extensions (other than plpgsql) found in the target database. */

@@ -8,7 +8,7 @@
  * too, to keep the history as long as possible. A backup is kept when any rule keeps it, and the newest backup is
  * always kept.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 
 /** The action's inputs that set the rules, in the order of the rules. */
 export const RETENTION_INPUTS = ['keep-last', 'keep-daily', 'keep-weekly', 'keep-monthly'] as const;

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Input } from '../constants.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../shared/errors.js';
 import { databaseFolder, joinPrefix, MANIFEST_SUFFIX } from './object-layout.js';
 import { objectExists } from './object-exists.js';
 import type { S3Settings } from './s3-client.js';

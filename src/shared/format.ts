@@ -9,11 +9,3 @@ export function formatBytes(bytes: number): string {
   }
   return `${unit === 0 ? String(Math.round(value)) : value.toFixed(1)} ${units[unit]!}`;
 }
-
-/** `83.2` → `1m 23s`. */
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return minutes < 60 ? `${minutes}m ${rest}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
-}

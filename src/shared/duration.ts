@@ -11,20 +11,25 @@ export function parseDuration(text: string): number | undefined {
   return seconds > 0 ? seconds : undefined;
 }
 
-/** 93784 → `1d 2h 3m 4s`. */
-export function describeDuration(seconds: number): string {
+/**
+ * The one way the action writes a duration: under a minute with a tenth of a second (`42.5 s`, what a small
+ * restore takes), else in whole days, hours, minutes and seconds, leaving out the units that are zero
+ * (`1m 23s`, `1h 5m`, `1d 2h 3m 4s`).
+ */
+export function formatDuration(seconds: number): string {
+  if (seconds < 59.95) return `${Math.max(0, seconds).toFixed(1)} s`;
   let rest = Math.round(seconds);
   const parts: string[] = [];
   for (const [unit, size] of [
     ['d', 86_400],
     ['h', 3600],
     ['m', 60],
+    ['s', 1],
   ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;
     }
   }
-  if (rest || !parts.length) parts.push(`${rest}s`);
   return parts.join(' ');
 }
