@@ -1,9 +1,8 @@
 import { userInfo } from 'node:os';
 import * as core from '@actions/core';
-import { AgeError, type Identity, parseIdentity, parseRecipient, type Recipient } from './age/index.js';
+import { AgeError, type Identity, parseIdentity, parseRecipient } from './age/index.js';
 import { checkCompressionSyntax } from './backup/compression.js';
 import { parseDumpArgs } from './backup/dump-args.js';
-import type { RowCountMode } from './shared/manifest.js';
 import { DEFAULT_APT_MIRROR, Input } from './constants.js';
 import { parseDuration } from './shared/duration.js';
 import type { NotifyWhen } from './notify/slack.js';
@@ -13,25 +12,11 @@ import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
 import { MAX_PARTS } from './storage/part-size.js';
 import type { S3Settings } from './storage/s3-client.js';
+import type { BackupSettings, EncryptionSettings } from './backup/settings.js';
+import type { DecryptionSettings } from './restore/settings.js';
 
 export const MODES = ['backup', 'restore', 'drill', 'prune'] as const;
 export type Mode = (typeof MODES)[number];
-
-/** How the backup is encrypted: to age public keys (the default), with a passphrase, or explicitly not at all. */
-export type EncryptionSettings =
-  | {
-      readonly type: 'age';
-      readonly recipients: readonly Recipient[];
-      readonly recipientKeys: readonly string[];
-    }
-  | { readonly type: 'passphrase'; readonly passphrase: string }
-  | { readonly type: 'none' };
-
-/** What opens a backup: age secret keys, a passphrase, or nothing (for an unencrypted backup). */
-export interface DecryptionSettings {
-  readonly identities: readonly Identity[];
-  readonly passphrase: string | undefined;
-}
 
 interface CommonInputs {
   readonly storage: S3Settings;
@@ -41,14 +26,8 @@ interface CommonInputs {
   readonly slackWebhookUrl: string | undefined;
 }
 
-export interface BackupInputs extends CommonInputs {
+export interface BackupInputs extends CommonInputs, BackupSettings {
   readonly mode: 'backup';
-  readonly database: ConnectionTarget;
-  readonly encryption: EncryptionSettings;
-  /** The `compression` input, syntax-checked; resolved against the client's major once it is known. */
-  readonly compression: string;
-  readonly rowCounts: RowCountMode;
-  readonly pgDumpArgs: readonly string[];
   /** Applied after a successful backup only; undefined: nothing is ever deleted. */
   readonly retention: RetentionPolicy | undefined;
 }

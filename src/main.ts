@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { Output } from './constants.js';
 import { errorMessage } from './shared/errors.js';
-import { type Inputs, loadInputs } from './inputs.js';
+import { type Inputs, loadDrillTargetInputs, loadInputs } from './inputs.js';
+import { startDrillTarget, stopDrillTarget } from './modes/drill-target-mode.js';
 import { backupMode } from './modes/backup-mode.js';
 import { pruneMode } from './modes/prune-mode.js';
 import { restoreMode } from './modes/restore-mode.js';
@@ -22,6 +23,13 @@ export async function run(task: () => Promise<void> = runAction): Promise<void> 
   } finally {
     core.setOutput(Output.DurationSeconds, ((performance.now() - started) / 1000).toFixed(1));
   }
+}
+
+/** `drill-target start|stop`: the throwaway server of the drill action's first and last steps (drill/action.yml). */
+export function drillTargetTask(command: string | undefined): () => Promise<void> {
+  if (command === 'start') return () => startDrillTarget(loadDrillTargetInputs());
+  if (command === 'stop') return () => stopDrillTarget(process.env.DRILL_TARGET_STATE ?? '');
+  return () => Promise.reject(new Error(`drill-target takes start or stop, not '${command ?? ''}'.`));
 }
 
 /** The action: read and check every input, check the bucket, run the mode. */

@@ -5,8 +5,9 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as core from '@actions/core';
 import { createEncryptStream } from '../age/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../constants.js';
-import type { BackupInputs, EncryptionSettings } from '../inputs.js';
+
 import type { PgClient } from '../installer/pg-client.js';
+import type { BackupSettings, EncryptionSettings } from './settings.js';
 import { libpqInvocation } from '../postgres/libpq-env.js';
 import { directConnectionHint } from '../postgres/provider-hints.js';
 import type { ServerVersion } from '../postgres/server-version.js';
@@ -36,7 +37,7 @@ export interface BackupResult {
 }
 
 export interface BackupContext {
-  readonly inputs: BackupInputs;
+  readonly inputs: BackupSettings;
   readonly s3: S3Client;
   readonly server: ServerVersion;
   readonly client: PgClient;

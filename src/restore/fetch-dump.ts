@@ -8,7 +8,7 @@ import { MeasuringStream } from '../shared/stream-stages.js';
 import type { Manifest } from '../shared/manifest.js';
 import { Input } from '../constants.js';
 import { errorMessage, InputError } from '../shared/errors.js';
-import type { DecryptionSettings } from '../inputs.js';
+import type { DecryptionSettings } from './settings.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { explainS3Error } from '../storage/s3-errors.js';
 

