@@ -80,7 +80,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
         'and keep-daily, keep-weekly, keep-monthly are all empty: prune needs at least one rule (nothing is deleted without one).',
       );
     }
-    const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+    const sourceUrl = databaseUrlInput(env);
     return {
       ...common,
       mode,
@@ -94,11 +94,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     return {
       ...common,
       mode,
-      database: readConnectionUrl(
-        Input.DatabaseUrl,
-        core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '',
-        env,
-      ),
+      database: readConnectionUrl(Input.DatabaseUrl, databaseUrlInput(env), env),
       encryption: readEncryption(passphrase),
       compression,
       rowCounts: readChoice(Input.RowCounts, ['exact', 'estimate', 'off'] as const, 'exact'),
@@ -106,7 +102,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
       retention,
     };
   }
-  const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+  const sourceUrl = databaseUrlInput(env);
   return {
     ...common,
     mode,
@@ -130,12 +126,17 @@ export interface DrillTargetInputs {
 
 export function loadDrillTargetInputs(env: NodeJS.ProcessEnv = process.env): DrillTargetInputs {
   const secretAccessKey = secretInput(Input.SecretAccessKey);
-  const sourceUrl = core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
+  const sourceUrl = databaseUrlInput(env);
   return {
     storage: readStorage(secretAccessKey),
     backup: core.getInput(Input.Backup).trim() || 'latest',
     databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
   };
+}
+
+/** `database-url`, or the DATABASE_URL environment variable when the input is empty (as the contract says). */
+function databaseUrlInput(env: NodeJS.ProcessEnv): string {
+  return core.getInput(Input.DatabaseUrl) || env.DATABASE_URL || '';
 }
 
 function secretInput(name: Input): string {

@@ -1,7 +1,7 @@
 /** Encryption to the age v1 format as a Transform stream: plaintext in, header then payload out. */
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AgeError } from './errors.js';
+import { invalidOptions } from './errors.js';
 import { encodeHeader, type Stanza } from './header.js';
 import type { Recipient } from './keys.js';
 import { FILE_KEY_LENGTH } from './primitives.js';
@@ -17,27 +17,23 @@ export type EncryptOptions =
       readonly workFactor?: number;
     };
 
-function invalid(message: string): AgeError {
-  return new AgeError('INVALID_OPTIONS', message);
-}
-
 function validate(options: EncryptOptions): void {
   if ('recipients' in options) {
-    if ('passphrase' in options) throw invalid('give either recipients or a passphrase, not both');
+    if ('passphrase' in options) throw invalidOptions('give either recipients or a passphrase, not both');
     if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
-      throw invalid('encryption needs at least one recipient');
+      throw invalidOptions('encryption needs at least one recipient');
     }
     if (!options.recipients.every((recipient) => recipient instanceof X25519Recipient)) {
-      throw invalid('recipients must come from parseRecipient()');
+      throw invalidOptions('recipients must come from parseRecipient()');
     }
     return;
   }
   if (typeof options.passphrase !== 'string' || options.passphrase === '') {
-    throw invalid('the passphrase must not be empty');
+    throw invalidOptions('the passphrase must not be empty');
   }
   const workFactor = options.workFactor ?? DEFAULT_WORK_FACTOR;
   if (!Number.isInteger(workFactor) || workFactor < 1 || workFactor > DEFAULT_MAX_WORK_FACTOR) {
-    throw invalid(`the scrypt work factor must be an integer from 1 to ${DEFAULT_MAX_WORK_FACTOR}`);
+    throw invalidOptions(`the scrypt work factor must be an integer from 1 to ${DEFAULT_MAX_WORK_FACTOR}`);
   }
 }
 

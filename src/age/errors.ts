@@ -29,3 +29,8 @@ export class AgeError extends Error {
     this.name = 'AgeError';
   }
 }
+
+/** Options given to encryption or decryption that cannot work, such as no recipient at all. */
+export function invalidOptions(message: string): AgeError {
+  return new AgeError('INVALID_OPTIONS', message);
+}

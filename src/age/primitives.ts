@@ -34,16 +34,26 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** ChaCha20-Poly1305 with an all-zero nonce, as age uses for wrapping a file key under a single-use key. */
-export function sealWithZeroNonce(key: Uint8Array, plaintext: Uint8Array): Buffer {
-  const cipher = createCipheriv('chacha20-poly1305', key, ZERO_NONCE, { authTagLength: TAG_LENGTH });
-  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+/** ChaCha20-Poly1305: the ciphertext and the tag, as two buffers so that nothing is copied to join them. */
+export function sealChaCha20Poly1305(
+  key: Uint8Array | KeyObject,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+): [Buffer, Buffer] {
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LENGTH });
+  const ciphertext = cipher.update(plaintext);
+  cipher.final();
+  return [ciphertext, cipher.getAuthTag()];
 }
 
-/** The inverse of {@link sealWithZeroNonce}; null when authentication fails. */
-export function openWithZeroNonce(key: Uint8Array, sealed: Uint8Array): Buffer | null {
+/** The plaintext of `sealed` (ciphertext then tag), or null when it does not authenticate. */
+export function openChaCha20Poly1305(
+  key: Uint8Array | KeyObject,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+): Buffer | null {
   if (sealed.length < TAG_LENGTH) return null;
-  const decipher = createDecipheriv('chacha20-poly1305', key, ZERO_NONCE, { authTagLength: TAG_LENGTH });
+  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LENGTH });
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
   const plaintext = decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH));
   try {
@@ -52,6 +62,16 @@ export function openWithZeroNonce(key: Uint8Array, sealed: Uint8Array): Buffer |
     return null;
   }
   return plaintext;
+}
+
+/** ChaCha20-Poly1305 with an all-zero nonce, as age uses for wrapping a file key under a single-use key. */
+export function sealWithZeroNonce(key: Uint8Array, plaintext: Uint8Array): Buffer {
+  return Buffer.concat(sealChaCha20Poly1305(key, ZERO_NONCE, plaintext));
+}
+
+/** The inverse of {@link sealWithZeroNonce}; null when authentication fails. */
+export function openWithZeroNonce(key: Uint8Array, sealed: Uint8Array): Buffer | null {
+  return openChaCha20Poly1305(key, ZERO_NONCE, sealed);
 }
 
 export function x25519PublicKeyObject(raw: Uint8Array): KeyObject {

@@ -2,8 +2,8 @@
  * The age payload: STREAM over ChaCha20-Poly1305 in 64 KiB chunks. The 12-byte nonce of chunk i is an 11-byte
  * big-endian counter i followed by 0x01 for the final chunk and 0x00 for the others.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import { TAG_LENGTH, hkdf } from './primitives.js';
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { hkdf, openChaCha20Poly1305, sealChaCha20Poly1305, TAG_LENGTH } from './primitives.js';
 
 export const CHUNK_SIZE = 64 * 1024;
 export const ENCRYPTED_CHUNK_SIZE = CHUNK_SIZE + TAG_LENGTH;
@@ -48,13 +48,9 @@ export class ChunkSealer {
 
   /** Returns the ciphertext and the tag, as two buffers so that nothing is copied to join them. */
   seal(plaintext: Buffer, last: boolean): [Buffer, Buffer] {
-    const cipher = createCipheriv('chacha20-poly1305', this.#key, this.#nonce.forChunk(last), {
-      authTagLength: TAG_LENGTH,
-    });
-    const ciphertext = cipher.update(plaintext);
-    cipher.final();
+    const sealed = sealChaCha20Poly1305(this.#key, this.#nonce.forChunk(last), plaintext);
     this.#nonce.advance();
-    return [ciphertext, cipher.getAuthTag()];
+    return sealed;
   }
 }
 
@@ -74,18 +70,8 @@ export class ChunkOpener {
 
   /** The plaintext of an encrypted chunk (ciphertext then tag), or null when it does not authenticate. */
   open(encrypted: Buffer, last: boolean): Buffer | null {
-    if (encrypted.length < TAG_LENGTH) return null;
-    const decipher = createDecipheriv('chacha20-poly1305', this.#key, this.#nonce.forChunk(last), {
-      authTagLength: TAG_LENGTH,
-    });
-    decipher.setAuthTag(encrypted.subarray(encrypted.length - TAG_LENGTH));
-    const plaintext = decipher.update(encrypted.subarray(0, encrypted.length - TAG_LENGTH));
-    try {
-      decipher.final();
-    } catch {
-      return null;
-    }
-    this.#nonce.advance();
+    const plaintext = openChaCha20Poly1305(this.#key, this.#nonce.forChunk(last), encrypted);
+    if (plaintext) this.#nonce.advance();
     return plaintext;
   }
 }
