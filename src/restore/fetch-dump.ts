@@ -44,7 +44,7 @@ export async function fetchVerifiedDump(
     throw new Error(explainS3Error(error, settings, `read ${key}`), { cause: error });
   }
   // A 1 MiB buffer lets the file stream write several decrypted chunks per call (writev) instead of one 64 KiB
-  // chunk per round trip to the thread pool; measured about 10% faster on the bench's 272 MB backup.
+  // chunk per round trip to the thread pool, which the bench measured faster (docs/performance.md).
   const decrypted = pipeline(decrypt, createWriteStream(dumpPath, { highWaterMark: 1024 * 1024 })).then(
     () => undefined,
     (error: unknown) => error,

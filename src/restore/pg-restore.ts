@@ -53,8 +53,8 @@ export async function runPgRestore(
 ): Promise<void> {
   const { env, args } = libpqInvocation({ ...target, database });
   // Half the runner's cores, at most 4: the server already builds each index with parallel workers
-  // (max_parallel_maintenance_workers, 2 by default), and a drill's server shares the runner. On 2 cores the bench
-  // measured --jobs=2 slower than one job.
+  // (max_parallel_maintenance_workers, 2 by default), and a drill's server shares the runner: on 2 cores the bench
+  // measured --jobs=2 slower than one job (docs/performance.md).
   const jobs = Math.max(1, Math.min(4, Math.floor(availableParallelism() / 2)));
   const child = startChild(
     join(binDir, 'pg_restore'),

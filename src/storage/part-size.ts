@@ -22,9 +22,8 @@ export const GROWTH_ALLOWANCE = { compressed: 10, uncompressed: 50 } as const;
  *
  * Every part but the last has this one size, fixed before the first is sent: Cloudflare R2 rejects an upload
  * whose parts differ in size ("All non-trailing parts must have the same length"), so the size cannot grow as
- * the stream turns out larger than expected. Larger parts cost memory (the peak RSS of a 1 GiB backup measured
- * 140 MiB with 8 MiB parts and 177 MiB with 21 MiB parts, before gc-tuning.ts), which is why the allowance is no
- * larger than it needs to be.
+ * the stream turns out larger than expected. Larger parts cost memory (docs/performance.md has the peak RSS
+ * measured with each), which is why the allowance is no larger than it needs to be.
  */
 export function choosePartSize(databaseBytes: number, compressed: boolean, maxParts = MAX_PARTS): number {
   const allowance = compressed ? GROWTH_ALLOWANCE.compressed : GROWTH_ALLOWANCE.uncompressed;
