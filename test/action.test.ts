@@ -8,28 +8,31 @@ import { type ActionResult, parseOutputFile, runAction } from './support/action-
 import { startAptMirror, type AptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 const execFileAsync = promisify(execFile);
 
 describe('the action, run as the runner runs it', () => {
   let server: TestPostgres;
   let mirror: AptMirror;
-  let scratch: string;
+  let runner: TestRunner;
   let runnerEnv: Record<string, string>;
   let bucket: TestBucket;
   const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
   beforeAll(async () => {
-    [server, mirror, bucket] = await Promise.all([startPostgres(17), startAptMirror(), createTestBucket()]);
-    scratch = await mkdtemp(join(tmpdir(), 'action-test-'));
-    runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
-    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
+    [runner, server, mirror, bucket] = await Promise.all([
+      prepareTestRunner('action-test'),
+      startPostgres(17),
+      startAptMirror(),
+      createTestBucket(),
+    ]);
+    runnerEnv = { ...runner.env };
   });
   afterAll(async () => {
     await Promise.all([server.stop(), mirror.stop()]);
-    await rm(scratch, { recursive: true, force: true });
+    await runner.cleanup();
   });
 
   /** Nothing the action printed or wrote may hold the password, raw or percent-encoded. */

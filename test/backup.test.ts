@@ -14,10 +14,10 @@ import { parseOutputFile, runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { waitForChild } from './support/child-argv.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { countRows, pgEnvironment, seedDataset, sql } from './support/dataset.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
 import { expectNoSecrets } from './support/secrets.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -27,19 +27,16 @@ let runnerEnv: Record<string, string>;
 let identityFile: string;
 let recipient: string;
 
+let runner: TestRunner;
+
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'backup-test-'));
-  mirror = await startAptMirror();
-  runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
-  await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-  await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 18);
-  identityFile = join(scratch, 'key.txt');
-  await execFileAsync('age-keygen', ['-o', identityFile]);
-  recipient = (await execFileAsync('age-keygen', ['-y', identityFile])).stdout.trim();
+  [runner, mirror] = await Promise.all([prepareTestRunner('backup-test', [17, 18]), startAptMirror()]);
+  ({ scratch, identityFile, recipient } = runner);
+  runnerEnv = { ...runner.env };
 });
 afterAll(async () => {
   await mirror.stop();
-  await rm(scratch, { recursive: true, force: true });
+  await runner.cleanup();
 });
 
 function backupInputs(server: TestPostgres, bucket: TestBucket, extra: Record<string, string> = {}) {

@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,33 +8,33 @@ import { runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { countRows, seedDataset, sql } from './support/dataset.js';
 import { startPostgres, type TestMajor, type TestPostgres } from './support/postgres-server.js';
 import { expectNoSecrets } from './support/secrets.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 const execFileAsync = promisify(execFile);
 
-let scratch: string;
 let mirror: AptMirror;
 let runnerEnv: Record<string, string>;
 let identity: string;
 let recipient: string;
 let bucket: TestBucket;
 
+let runner: TestRunner;
+
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'drill-test-'));
-  [mirror, bucket] = await Promise.all([startAptMirror(), createTestBucket()]);
-  runnerEnv = { RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'), RUNNER_TEMP: join(scratch, 'temp') };
-  await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-  await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 18);
-  await execFileAsync('age-keygen', ['-o', join(scratch, 'key.txt')]);
-  identity = await readFile(join(scratch, 'key.txt'), 'utf8');
-  recipient = (await execFileAsync('age-keygen', ['-y', join(scratch, 'key.txt')])).stdout.trim();
+  [runner, mirror, bucket] = await Promise.all([
+    prepareTestRunner('drill-test', [17, 18]),
+    startAptMirror(),
+    createTestBucket(),
+  ]);
+  ({ identity, recipient } = runner);
+  runnerEnv = { ...runner.env };
 });
 afterAll(async () => {
   await mirror.stop();
-  await rm(scratch, { recursive: true, force: true });
+  await runner.cleanup();
 });
 
 async function backup(source: TestPostgres, prefix: string): Promise<Record<string, string>> {

@@ -1,21 +1,14 @@
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
-import { seedToolCache } from './support/client-wrappers.js';
 import { seedDataset } from './support/dataset.js';
 import { closedLoopbackPort } from './support/network.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
-
-const execFileAsync = promisify(execFile);
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
 /** A Slack incoming webhook on loopback that records what it is sent. */
 async function startWebhook(): Promise<{ url: string; payloads: unknown[]; stop: () => Promise<void> }> {
@@ -43,30 +36,32 @@ async function startWebhook(): Promise<{ url: string; payloads: unknown[]; stop:
 }
 
 describe('retention and Slack, run as the runner runs the action', () => {
-  let scratch: string;
   let server: TestPostgres;
   let bucket: TestBucket;
   let recipient: string;
+  let runner: TestRunner;
   let runnerEnv: Record<string, string>;
   let webhook: Awaited<ReturnType<typeof startWebhook>>;
 
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'retention-action-'));
-    [server, bucket, webhook] = await Promise.all([startPostgres(17), createTestBucket(), startWebhook()]);
+    [runner, server, bucket, webhook] = await Promise.all([
+      prepareTestRunner('retention-action'),
+      startPostgres(17),
+      createTestBucket(),
+      startWebhook(),
+    ]);
     runnerEnv = {
-      RUNNER_TOOL_CACHE: join(scratch, 'tool-cache'),
-      RUNNER_TEMP: join(scratch, 'temp'),
+      ...runner.env,
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_REPOSITORY: 'acme/shop',
       GITHUB_RUN_ID: '4242',
     };
-    await seedToolCache(runnerEnv.RUNNER_TOOL_CACHE!, 17);
-    recipient = (await execFileAsync('age-keygen')).stdout.match(/age1[0-9a-z]+/)![0];
+    ({ recipient } = runner);
     await seedDataset(server);
   });
   afterAll(async () => {
     await Promise.all([server.stop(), webhook.stop()]);
-    await rm(scratch, { recursive: true, force: true });
+    await runner.cleanup();
   });
 
   const backup = (extra: Record<string, string> = {}) =>
