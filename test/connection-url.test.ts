@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConnectionUrlError,
-  parseConnectionUrl,
-  redactedUrl,
-  describeHost,
-} from '../src/postgres/connection-url.js';
+import { ConnectionUrlError, parseConnectionUrl } from '../src/postgres/connection-url.js';
+import { describeHost, redactedUrl } from '../src/postgres/format-url.js';
 
 const defaults = { user: 'runner', socketDir: '/var/run/postgresql' };
 const parse = (url: string) => parseConnectionUrl(url, defaults);

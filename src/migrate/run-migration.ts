@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { startChild } from '../shared/child-process.js';
-import { type ConnectionTarget, connectionUrl } from '../postgres/connection-url.js';
+import type { ConnectionTarget } from '../postgres/connection-url.js';
+import { connectionUrl } from '../postgres/format-url.js';
 import { libpqEnvironment } from '../postgres/libpq-env.js';
 
 const TAIL_LINES = 60;

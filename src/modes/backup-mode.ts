@@ -6,7 +6,7 @@ import { runBackup } from '../backup/run-backup.js';
 import { Output } from '../constants.js';
 import { errorMessage } from '../shared/errors.js';
 import type { BackupInputs } from '../inputs.js';
-import { redactedUrl } from '../postgres/connection-url.js';
+import { redactedUrl } from '../postgres/format-url.js';
 import { readServerVersion, type ServerVersion } from '../postgres/server-version.js';
 import type { PgClient } from '../installer/pg-client.js';
 import { provideClientForMajor } from './client.js';

@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Output } from '../constants.js';
 import { formatDuration } from '../shared/duration.js';
 import type { RestoreInputs } from '../inputs.js';
-import { redactedUrl } from '../postgres/connection-url.js';
+import { redactedUrl } from '../postgres/format-url.js';
 import { readServerVersion } from '../postgres/server-version.js';
 import { fetchVerifiedDump } from '../restore/fetch-dump.js';
 import { listArchive, runPgRestore } from '../restore/pg-restore.js';

@@ -4,6 +4,7 @@
  * query parameters. The result feeds both node-postgres (to read the server version) and, later, the libpq
  * environment of pg_dump and pg_restore, so the two always connect to the same place.
  */
+import { FOREIGN_PARAMS, LIBPQ_KEYWORDS } from './libpq-keywords.js';
 
 export interface HostSpec {
   /** A host name, an IP address (IPv6 without brackets), or an absolute socket directory. */
@@ -30,70 +31,6 @@ export class ConnectionUrlError extends Error {
 
 export const DEFAULT_PORT = 5432;
 
-/** Every connection keyword libpq (up to 18) accepts; any other query parameter makes libpq refuse the URL. */
-export const LIBPQ_KEYWORDS = new Set([
-  'host',
-  'hostaddr',
-  'port',
-  'dbname',
-  'user',
-  'password',
-  'passfile',
-  'require_auth',
-  'channel_binding',
-  'connect_timeout',
-  'client_encoding',
-  'options',
-  'application_name',
-  'fallback_application_name',
-  'keepalives',
-  'keepalives_idle',
-  'keepalives_interval',
-  'keepalives_count',
-  'tcp_user_timeout',
-  'replication',
-  'gssencmode',
-  'sslmode',
-  'sslnegotiation',
-  'sslcompression',
-  'sslcert',
-  'sslkey',
-  'sslkeylogfile',
-  'sslpassword',
-  'sslcertmode',
-  'sslrootcert',
-  'sslcrl',
-  'sslcrldir',
-  'sslsni',
-  'requirepeer',
-  'ssl_min_protocol_version',
-  'ssl_max_protocol_version',
-  'min_protocol_version',
-  'max_protocol_version',
-  'krbsrvname',
-  'gsslib',
-  'gssdelegation',
-  'service',
-  'target_session_attrs',
-  'load_balance_hosts',
-  'oauth_issuer',
-  'oauth_client_id',
-  'oauth_client_secret',
-  'oauth_scope',
-]);
-
-/** Parameters that ORMs and poolers put in URLs but libpq rejects, with what to do about them. */
-const FOREIGN_PARAMS: Record<string, string> = {
-  schema: 'a Prisma option',
-  pgbouncer: 'a Prisma option',
-  connection_limit: 'a Prisma option',
-  pool_timeout: 'a Prisma option',
-  statement_cache_size: 'a Prisma option',
-  socket_timeout: 'a Prisma option',
-  sslaccept: 'a Prisma option',
-  ssl: 'a JDBC or node-postgres option (libpq only accepts ssl=true)',
-};
-
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
@@ -104,13 +41,55 @@ export interface ParseDefaults {
   readonly socketDir: string;
 }
 
+/** What a URL spells out, before libpq's defaults fill the gaps. */
+interface UrlParts {
+  user: string | undefined;
+  password: string | undefined;
+  hosts: { host: string; port: number | undefined }[];
+  database: string | undefined;
+  queryHosts: string[] | undefined;
+  queryPorts: string[] | undefined;
+  readonly params: Map<string, string>;
+}
+
+/** Reads a `postgresql://` URL as libpq does, with libpq's defaults for what it leaves out. */
 export function parseConnectionUrl(url: string, defaults: ParseDefaults): ConnectionTarget {
-  const trimmed = url.trim();
-  if (!trimmed)
+  let rest = stripScheme(url.trim());
+  const hashAt = rest.indexOf('#');
+  if (hashAt >= 0) rest = rest.slice(0, hashAt);
+  const parts: UrlParts = {
+    user: undefined,
+    password: undefined,
+    hosts: [],
+    database: undefined,
+    queryHosts: undefined,
+    queryPorts: undefined,
+    params: new Map(),
+  };
+  rest = readCredentials(rest, parts);
+  const netlocEnd = firstOf(rest, ['/', '?']);
+  parts.hosts = parseHosts(rest.slice(0, netlocEnd));
+  rest = readDatabase(rest.slice(netlocEnd), parts);
+  if (rest.startsWith('?'))
+    for (const pair of rest.slice(1).split('&')) if (pair) readQueryParameter(pair, parts);
+  checkParams(parts.params);
+  const user = parts.user || defaults.user;
+  return {
+    hosts: resolveHosts(parts, defaults),
+    user,
+    password: parts.password === '' ? undefined : parts.password,
+    database: parts.database || user,
+    params: parts.params,
+  };
+}
+
+/** The URL after `postgresql://` or `postgres://`, or an error that says what a URL should look like. */
+function stripScheme(url: string): string {
+  if (!url)
     throw new ConnectionUrlError('is empty: give a URL such as postgresql://user:password@host:5432/dbname');
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
   if (!scheme) {
-    if (/^\s*\w+\s*=/.test(trimmed)) {
+    if (/^\s*\w+\s*=/.test(url)) {
       throw new ConnectionUrlError(
         'looks like a key=value connection string; write it as a URL: postgresql://user:password@host:5432/dbname',
       );
@@ -125,93 +104,73 @@ export function parseConnectionUrl(url: string, defaults: ParseDefaults): Connec
       `has the scheme '${schemeName}://', which is not PostgreSQL: it must start with postgresql:// or postgres://`,
     );
   }
-  let rest = trimmed.slice(scheme[0].length);
+  return url.slice(scheme[0].length);
+}
 
-  const hashAt = rest.indexOf('#');
-  if (hashAt >= 0) rest = rest.slice(0, hashAt);
-
-  // libpq: the credentials end at the first '@' before any '/'.
-  let user: string | undefined;
-  let password: string | undefined;
+/** libpq: the credentials end at the first '@' before any '/'. Returns what follows them. */
+function readCredentials(rest: string, parts: UrlParts): string {
   const credentialsEnd = findCredentialsEnd(rest);
-  if (credentialsEnd >= 0) {
-    const credentials = rest.slice(0, credentialsEnd);
-    rest = rest.slice(credentialsEnd + 1);
-    const colon = credentials.indexOf(':');
-    const rawUser = colon >= 0 ? credentials.slice(0, colon) : credentials;
-    password = colon >= 0 ? decodePart(credentials.slice(colon + 1), 'the password') : undefined;
-    user = rawUser ? decodePart(rawUser, 'the user name') : undefined;
+  if (credentialsEnd < 0) return rest;
+  const credentials = rest.slice(0, credentialsEnd);
+  const colon = credentials.indexOf(':');
+  const rawUser = colon >= 0 ? credentials.slice(0, colon) : credentials;
+  parts.password = colon >= 0 ? decodePart(credentials.slice(colon + 1), 'the password') : undefined;
+  parts.user = rawUser ? decodePart(rawUser, 'the user name') : undefined;
+  return rest.slice(credentialsEnd + 1);
+}
+
+/** The `/dbname` part, if any. Returns what follows it (the query, or nothing). */
+function readDatabase(rest: string, parts: UrlParts): string {
+  if (!rest.startsWith('/')) return rest;
+  const queryAt = rest.indexOf('?');
+  const rawDb = rest.slice(1, queryAt >= 0 ? queryAt : undefined);
+  if (rawDb) parts.database = decodePart(rawDb, 'the database name');
+  return queryAt >= 0 ? rest.slice(queryAt) : '';
+}
+
+/** One `key=value` of the query: libpq's keywords only, the connection's own ones into their fields. */
+function readQueryParameter(pair: string, parts: UrlParts): void {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) throw new ConnectionUrlError('has a query parameter without a value (write key=value)');
+  const key = decodePart(pair.slice(0, eq), 'a query parameter name');
+  const value = decodePart(pair.slice(eq + 1), `the value of '${key}'`);
+  if (key === 'ssl' && value === 'true') {
+    parts.params.set('sslmode', 'require'); // libpq's JDBC compatibility
+    return;
   }
-
-  const netlocEnd = firstOf(rest, ['/', '?']);
-  const netloc = rest.slice(0, netlocEnd);
-  rest = rest.slice(netlocEnd);
-  let hosts = parseHosts(netloc);
-
-  let database: string | undefined;
-  if (rest.startsWith('/')) {
-    const queryAt = rest.indexOf('?');
-    const rawDb = rest.slice(1, queryAt >= 0 ? queryAt : undefined);
-    if (rawDb) database = decodePart(rawDb, 'the database name');
-    rest = queryAt >= 0 ? rest.slice(queryAt) : '';
+  if (!LIBPQ_KEYWORDS.has(key)) {
+    const origin = FOREIGN_PARAMS[key];
+    throw new ConnectionUrlError(
+      `has the query parameter '${key}', which libpq (and so pg_dump) does not accept` +
+        (origin ? ` (it is ${origin})` : '') +
+        '; remove it from the URL',
+    );
   }
+  if (key === 'host') parts.queryHosts = value.split(',');
+  else if (key === 'port') parts.queryPorts = value.split(',');
+  else if (key === 'user') parts.user = value;
+  else if (key === 'password') parts.password = value;
+  else if (key === 'dbname') parts.database = value;
+  else parts.params.set(key, value);
+}
 
-  const params = new Map<string, string>();
-  let queryHosts: string[] | undefined;
-  let queryPorts: string[] | undefined;
-  if (rest.startsWith('?')) {
-    for (const pair of rest.slice(1).split('&')) {
-      if (!pair) continue;
-      const eq = pair.indexOf('=');
-      if (eq <= 0) throw new ConnectionUrlError('has a query parameter without a value (write key=value)');
-      const key = decodePart(pair.slice(0, eq), 'a query parameter name');
-      const value = decodePart(pair.slice(eq + 1), `the value of '${key}'`);
-      if (key === 'ssl' && value === 'true') {
-        params.set('sslmode', 'require'); // libpq's JDBC compatibility
-        continue;
-      }
-      if (!LIBPQ_KEYWORDS.has(key)) {
-        const origin = FOREIGN_PARAMS[key];
-        throw new ConnectionUrlError(
-          `has the query parameter '${key}', which libpq (and so pg_dump) does not accept` +
-            (origin ? ` (it is ${origin})` : '') +
-            '; remove it from the URL',
-        );
-      }
-      switch (key) {
-        case 'host':
-          queryHosts = value.split(',');
-          break;
-        case 'port':
-          queryPorts = value.split(',');
-          break;
-        case 'user':
-          user = value;
-          break;
-        case 'password':
-          password = value;
-          break;
-        case 'dbname':
-          database = value;
-          break;
-        default:
-          params.set(key, value);
-      }
-    }
-  }
-
-  if (queryHosts) hosts = queryHosts.map((host) => ({ host: host.trim(), port: undefined }));
-  const ports = queryPorts?.map((port) => parsePort(port.trim()));
+/** Hosts and ports as libpq pairs them: `host=` and `port=` win over the authority; one port serves them all. */
+function resolveHosts(parts: UrlParts, defaults: ParseDefaults): HostSpec[] {
+  const hosts = parts.queryHosts
+    ? parts.queryHosts.map((host) => ({ host: host.trim(), port: undefined }))
+    : parts.hosts;
+  const ports = parts.queryPorts?.map((port) => parsePort(port.trim()));
   if (ports && ports.length !== 1 && ports.length !== hosts.length) {
     throw new ConnectionUrlError(`names ${hosts.length} hosts but ${ports.length} ports`);
   }
-  const resolvedHosts: HostSpec[] = (hosts.length ? hosts : [{ host: '', port: undefined }]).map(
-    (spec, i) => ({
-      host: spec.host || defaults.socketDir,
-      port: ports ? (ports.length === 1 ? ports[0]! : ports[i]!) : (spec.port ?? DEFAULT_PORT),
-    }),
-  );
+  return (hosts.length ? hosts : [{ host: '', port: undefined }]).map((spec, i) => ({
+    host: spec.host || defaults.socketDir,
+    port: ports ? (ports.length === 1 ? ports[0]! : ports[i]!) : (spec.port ?? DEFAULT_PORT),
+  }));
+}
 
+/** The parameters whose values libpq would refuse at connect time, refused up front. */
+function checkParams(params: ReadonlyMap<string, string>): void {
   const sslmode = params.get('sslmode');
   if (sslmode !== undefined && !(SSL_MODES as readonly string[]).includes(sslmode)) {
     throw new ConnectionUrlError(`has sslmode=${sslmode}; libpq accepts ${SSL_MODES.join(', ')}`);
@@ -222,51 +181,6 @@ export function parseConnectionUrl(url: string, defaults: ParseDefaults): Connec
       `has connect_timeout=${connectTimeout}; it must be a whole number of seconds`,
     );
   }
-
-  const finalUser = user || defaults.user;
-  return {
-    hosts: resolvedHosts,
-    user: finalUser,
-    password: password === '' ? undefined : password,
-    database: database || finalUser,
-    params,
-  };
-}
-
-/** The URL with the password replaced by `***`, for messages and logs. */
-export function redactedUrl(target: ConnectionTarget): string {
-  return formatUrl(target, false);
-}
-
-/**
- * The URL with the password, for a child's DATABASE_URL environment variable (a migration tool reads it there);
- * never for argv or logs.
- */
-export function connectionUrl(target: ConnectionTarget): string {
-  return formatUrl(target, true);
-}
-
-function formatUrl(target: ConnectionTarget, withPassword: boolean): string {
-  const password =
-    target.password === undefined ? '' : `:${withPassword ? encodeURIComponent(target.password) : '***'}`;
-  const credentials = encodeURIComponent(target.user) + password;
-  const socketHosts = target.hosts.filter((h) => h.host.startsWith('/'));
-  const tcpHosts = target.hosts.filter((h) => !h.host.startsWith('/'));
-  const netloc = tcpHosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');
-  const query = new URLSearchParams();
-  if (socketHosts.length) {
-    query.set('host', socketHosts.map((h) => h.host).join(','));
-    query.set('port', socketHosts.map((h) => String(h.port)).join(','));
-  }
-  for (const [key, value] of target.params) query.set(key, value);
-  const queryString = query.toString();
-  return `postgresql://${credentials}@${netloc}/${encodeURIComponent(target.database)}${queryString ? `?${queryString}` : ''}`;
-}
-
-/** How a host is shown in messages: `host:port`, `[::1]:port`, or the socket file. */
-export function describeHost(spec: HostSpec): string {
-  if (spec.host.startsWith('/')) return `the socket ${spec.host}/.s.PGSQL.${spec.port}`;
-  return spec.host.includes(':') ? `[${spec.host}]:${spec.port}` : `${spec.host}:${spec.port}`;
 }
 
 function findCredentialsEnd(rest: string): number {

@@ -1,4 +1,5 @@
-import { type ConnectionTarget, LIBPQ_KEYWORDS } from './connection-url.js';
+import type { ConnectionTarget } from './connection-url.js';
+import { LIBPQ_KEYWORDS } from './libpq-keywords.js';
 
 /** libpq's environment variable for each connection keyword (those without one are refused by the URL parser). */
 const PARAM_ENV: Record<string, string> = {

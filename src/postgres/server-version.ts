@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { type ConnectionTarget, describeHost, type HostSpec, type SslMode } from './connection-url.js';
+import type { ConnectionTarget, HostSpec, SslMode } from './connection-url.js';
+import { describeHost } from './format-url.js';
 import { ipv6UnreachableHint } from './provider-hints.js';
 
 export interface ServerVersion {
