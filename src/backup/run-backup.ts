@@ -145,6 +145,83 @@ async function dumpAndUpload(
 ): Promise<DumpOutcome> {
   const { inputs, s3 } = context;
   const { bucket } = inputs.storage;
+  const { dump, verdict } = startDump(context, snapshotId);
+  const reader = new DumpContentsReader(context.client.binDir);
+  const plain = new CountingStream();
+  const stored = new MeasuringStream();
+  const parts = planParts(context, session, keys);
+  const progress = startProgressLog(() => ({ dumped: plain.bytes, stored: stored.bytes }));
+
+  let firstError: unknown;
+  /** Each stage's failure stops the others; the first one is the cause reported. */
+  const noted = <T>(stage: Promise<T>, explain = (error: unknown) => error): Promise<T> =>
+    stage.catch((error: unknown) => {
+      firstError ??= explain(error);
+      dump.stop();
+      reader.stop();
+      throw error;
+    });
+  const flowing = noted(
+    pipeline(
+      dump.process.stdout,
+      gateOnSuccess(verdict),
+      reader.tap(),
+      plain,
+      encryptionStage(inputs.encryption),
+      stored,
+    ),
+  );
+  const uploading = noted(
+    uploadStream({
+      client: s3,
+      bucket,
+      key: keys.object,
+      body: stored,
+      ...parts,
+      contentType: 'application/octet-stream',
+      stallTimeoutMs: stallTimeoutMs(),
+      producedBytes: () => stored.bytes,
+    }),
+    (error) => new Error(explainS3Error(error, inputs.storage, `upload ${keys.object}`)),
+  );
+  const counting = noted(
+    reader.contents.then(async (contents) => ({
+      contents,
+      counts: await session.countRows(contents, inputs.rowCounts),
+    })),
+  );
+
+  try {
+    const [, , { contents, counts }] = await Promise.all([flowing, uploading, counting]);
+    core.info(
+      `The dump holds ${contents.tableOids.length} tables' data${contents.hasLargeObjects ? ' and large objects' : ''}`,
+    );
+    await verdict;
+    await checkStored(context, keys, plain.bytes, stored.bytes);
+    core.info(
+      `Stored ${formatBytes(stored.bytes)} (dump ${formatBytes(plain.bytes)}), SHA-256 ${stored.sha256()}`,
+    );
+    return { sizeBytes: stored.bytes, sha256: stored.sha256(), dumpBytes: plain.bytes, counts };
+  } catch (error) {
+    firstError ??= error;
+    dump.stop();
+    reader.stop();
+    // uploadStream has aborted its multipart upload (and swept the key) by the time `uploading` settles.
+    await Promise.allSettled([flowing, uploading, counting, dump.exit]);
+    // The first failure is the cause: pg_dump's own error reaches the pipeline first (through the gate), and a
+    // store that fails first is reported as such, not as the pg_dump this code then had to stop.
+    throw firstError;
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Starts pg_dump into the snapshot; `verdict` settles with its exit, rejecting with its own error. */
+function startDump(
+  context: BackupContext,
+  snapshotId: string | undefined,
+): { dump: ReturnType<typeof startChild>; verdict: Promise<void> } {
+  const { inputs } = context;
   const invocation = libpqInvocation(inputs.database);
   const args = [
     '--format=custom',
@@ -168,88 +245,40 @@ async function dumpAndUpload(
     throw new Error(message);
   });
   verdict.catch(() => undefined);
+  return { dump, verdict };
+}
 
-  const reader = new DumpContentsReader(context.client.binDir);
-  const plain = new CountingStream();
-  const stored = new MeasuringStream();
-  const { maxParts } = inputs.storage;
+/** The upload's part size and parallelism, fixed before the first byte (see part-size.ts), and said in the log. */
+function planParts(
+  context: BackupContext,
+  session: SnapshotSession,
+  keys: BackupKeys,
+): { partSize: number; maxParts: number; queueSize: number } {
+  const { bucket, maxParts } = context.inputs.storage;
   const partSize = choosePartSize(session.databaseBytes, compresses(context.compression), maxParts);
   const queueSize = chooseQueueSize(partSize);
   core.info(
     `Database size ${formatBytes(session.databaseBytes)}; uploading to s3://${bucket}/${keys.object} in parts of ` +
       `${formatBytes(partSize)}, ${queueSize} at a time`,
   );
-  const progress = startProgressLog(() => ({ dumped: plain.bytes, stored: stored.bytes }));
+  return { partSize, maxParts, queueSize };
+}
 
-  let firstError: unknown;
-  const remember = (error: unknown) => {
-    firstError ??= error;
-    dump.stop();
-    reader.stop();
-  };
-  const flowing = pipeline(
-    dump.process.stdout,
-    gateOnSuccess(verdict),
-    reader.tap(),
-    plain,
-    encryptionStage(inputs.encryption),
-    stored,
-  ).catch((error: unknown) => {
-    remember(error);
-    throw error;
-  });
-  const uploading = uploadStream({
-    client: s3,
-    bucket,
-    key: keys.object,
-    body: stored,
-    partSize,
-    maxParts,
-    queueSize,
-    contentType: 'application/octet-stream',
-    stallTimeoutMs: stallTimeoutMs(),
-    producedBytes: () => stored.bytes,
-  }).catch((error: unknown) => {
-    remember(new Error(explainS3Error(error, inputs.storage, `upload ${keys.object}`)));
-    throw error;
-  });
-  const counting = reader.contents
-    .then(async (contents) => ({ contents, counts: await session.countRows(contents, inputs.rowCounts) }))
-    .catch((error: unknown) => {
-      remember(error);
-      throw error;
-    });
-
-  try {
-    const [, , { contents, counts }] = await Promise.all([flowing, uploading, counting]);
-    core.info(
-      `The dump holds ${contents.tableOids.length} tables' data${contents.hasLargeObjects ? ' and large objects' : ''}`,
+/** A dump too small to be one, or an object whose stored size is not what was sent, is not a backup. */
+async function checkStored(
+  context: BackupContext,
+  keys: BackupKeys,
+  dumped: number,
+  sent: number,
+): Promise<void> {
+  if (dumped < MIN_DUMP_BYTES) {
+    throw new Error(
+      `pg_dump produced ${dumped} bytes, less than a dump of an empty database: it is not a usable backup.`,
     );
-    await verdict;
-    if (plain.bytes < MIN_DUMP_BYTES) {
-      throw new Error(
-        `pg_dump produced ${plain.bytes} bytes, less than a dump of an empty database: it is not a usable backup.`,
-      );
-    }
-    const size = await storedSize(s3, bucket, keys.object);
-    if (size !== stored.bytes) {
-      throw new Error(
-        `the bucket reports ${size ?? 'no'} bytes for ${keys.object}, but ${stored.bytes} were sent.`,
-      );
-    }
-    core.info(
-      `Stored ${formatBytes(stored.bytes)} (dump ${formatBytes(plain.bytes)}), SHA-256 ${stored.sha256()}`,
-    );
-    return { sizeBytes: stored.bytes, sha256: stored.sha256(), dumpBytes: plain.bytes, counts };
-  } catch (error) {
-    remember(error);
-    // uploadStream has aborted its multipart upload (and swept the key) by the time `uploading` settles.
-    await Promise.allSettled([flowing, uploading, counting, dump.exit]);
-    // The first failure is the cause: pg_dump's own error reaches the pipeline first (through the gate), and a
-    // store that fails first is reported as such, not as the pg_dump this code then had to stop.
-    throw firstError;
-  } finally {
-    progress.stop();
+  }
+  const size = await storedSize(context.s3, context.inputs.storage.bucket, keys.object);
+  if (size !== sent) {
+    throw new Error(`the bucket reports ${size ?? 'no'} bytes for ${keys.object}, but ${sent} were sent.`);
   }
 }
 
