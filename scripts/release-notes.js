@@ -4,7 +4,7 @@
 //
 // Used by the Release workflow (.github/workflows/release.yml) before anything is tagged or published: it fails,
 // with what to do on stderr, when the version is not X.Y.Z, when the changelog has no section for it or the
-// section is empty, or when package.json (or src/constants.ts) carries another version. Plain JavaScript with no
+// section is empty, or when package.json (or src/shared/constants.ts) carries another version. Plain JavaScript with no
 // dependencies, so it runs on the runner's own Node without `npm ci`.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -76,7 +76,7 @@ export function releaseNotes(changelogText, version) {
 }
 
 /**
- * Throws unless package.json's "version" (and, when given, src/constants.ts's TOOL_VERSION) is `version`.
+ * Throws unless package.json's "version" (and, when given, src/shared/constants.ts's TOOL_VERSION) is `version`.
  * @param {string} packageJsonText
  * @param {string} version
  * @param {string} [constantsText]
@@ -84,7 +84,7 @@ export function releaseNotes(changelogText, version) {
 export function checkPackageVersion(packageJsonText, version, constantsText) {
   const fix =
     `bump "version" in package.json (npm version ${version} --no-git-tag-version, which updates ` +
-    `package-lock.json too) and TOOL_VERSION in src/constants.ts to ${version}, run npm run all and commit.`;
+    `package-lock.json too) and TOOL_VERSION in src/shared/constants.ts to ${version}, run npm run all and commit.`;
   /** @type {{ version?: unknown }} */
   const pkg = JSON.parse(packageJsonText);
   if (pkg.version !== version) {
@@ -96,7 +96,7 @@ export function checkPackageVersion(packageJsonText, version, constantsText) {
   const toolVersion = /\bTOOL_VERSION\s*=\s*['"]([^'"]*)['"]/.exec(constantsText)?.[1];
   if (toolVersion !== version) {
     throw new ReleaseNotesError(
-      `src/constants.ts's TOOL_VERSION is ${toolVersion === undefined ? 'missing' : `'${toolVersion}'`}, ` +
+      `src/shared/constants.ts's TOOL_VERSION is ${toolVersion === undefined ? 'missing' : `'${toolVersion}'`}, ` +
         `not the release's ${version}: ${fix}`,
     );
   }
@@ -114,7 +114,7 @@ export function releaseNotesOfRepository(root, version) {
   checkPackageVersion(
     readFileSync(join(root, 'package.json'), 'utf8'),
     version,
-    readFileSync(join(root, 'src', 'constants.ts'), 'utf8'),
+    readFileSync(join(root, 'src', 'shared', 'constants.ts'), 'utf8'),
   );
   return notes;
 }

@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { AgeError, type Identity, parseIdentity, parseRecipient } from './age/index.js';
 import { checkCompressionSyntax } from './backup/compression.js';
 import { parseDumpArgs } from './backup/dump-args.js';
-import { DEFAULT_APT_MIRROR, Input } from './constants.js';
+import { DEFAULT_APT_MIRROR, Input } from './shared/constants.js';
 import { parseDuration } from './shared/duration.js';
 import type { NotifyWhen } from './notify/slack.js';
 import { parseRetention, type RetentionPolicy } from './retention/policy.js';

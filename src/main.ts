@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { Output } from './constants.js';
+import { Output } from './shared/constants.js';
 import { errorMessage } from './shared/errors.js';
 import { type Inputs, loadDrillTargetInputs, loadInputs } from './inputs.js';
 import { startDrillTarget, stopDrillTarget } from './modes/drill-target-mode.js';

@@ -6,7 +6,7 @@ import { parseTocList } from '../src/backup/dump-contents.js';
 import { parseDumpArgs } from '../src/backup/dump-args.js';
 import { formatDuration } from '../src/shared/duration.js';
 import { formatBytes } from '../src/shared/format.js';
-import { TOOL_VERSION } from '../src/constants.js';
+import { TOOL_VERSION } from '../src/shared/constants.js';
 import { parseConnectionUrl } from '../src/postgres/connection-url.js';
 import { libpqInvocation } from '../src/postgres/libpq-env.js';
 import { backupKeys, timestampName } from '../src/storage/object-layout.js';

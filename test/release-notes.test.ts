@@ -75,7 +75,7 @@ describe('versions', () => {
     }).not.toThrow();
     expect(() => {
       checkPackageVersion('{"version":"0.2.0"}', '0.3.0');
-    }).toThrow(/package\.json's version is "0\.2\.0".*TOOL_VERSION in src\/constants\.ts/);
+    }).toThrow(/package\.json's version is "0\.2\.0".*TOOL_VERSION in src\/shared\/constants\.ts/);
     expect(() => {
       checkPackageVersion('{"version":"0.3.0"}', '0.3.0', "export const TOOL_VERSION = '0.2.0';");
     }).toThrow(/TOOL_VERSION is '0\.2\.0'/);

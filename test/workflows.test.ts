@@ -5,7 +5,7 @@ import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import { convertActionTemplate, parseAction } from '@actions/workflow-parser/actions/index';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Input, Output } from '../src/constants.js';
+import { Input, Output } from '../src/shared/constants.js';
 import { TEST_MAJORS } from './support/postgres-server.js';
 
 const root = join(import.meta.dirname, '..');

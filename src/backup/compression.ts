@@ -1,4 +1,4 @@
-import { Input } from '../constants.js';
+import { Input } from '../shared/constants.js';
 import { InputError } from '../shared/errors.js';
 
 /** The first client major whose pg_dump takes `--compress=METHOD[:DETAIL]` (gzip, lz4, zstd, none). */

@@ -1,4 +1,4 @@
-import { Input } from '../constants.js';
+import { Input } from '../shared/constants.js';
 import { InputError } from '../shared/errors.js';
 
 /**

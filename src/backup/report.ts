@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
-import { Output } from '../constants.js';
-import { writeJobSummary } from '../job-summary.js';
+import { Output } from '../shared/constants.js';
+import { writeJobSummary } from '../shared/job-summary.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
 import type { BackupResult } from './run-backup.js';

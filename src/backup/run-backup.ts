@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as core from '@actions/core';
 import { createEncryptStream } from '../age/index.js';
-import { TOOL_NAME, TOOL_VERSION } from '../constants.js';
+import { TOOL_NAME, TOOL_VERSION } from '../shared/constants.js';
 
 import type { PgClient } from '../installer/pg-client.js';
 import type { BackupSettings, EncryptionSettings } from './settings.js';

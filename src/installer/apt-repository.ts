@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CLIENT_PROGRAMS } from '../constants.js';
+import { CLIENT_PROGRAMS } from '../shared/constants.js';
 import { type AptPackage, newestPackage, parsePackagesIndex } from './apt-index.js';
 import { extractDeb } from './deb-archive.js';
 import type { Platform } from './platform.js';

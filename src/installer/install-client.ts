@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { Input } from '../constants.js';
+import { Input } from '../shared/constants.js';
 import { errorMessage, InputError } from '../shared/errors.js';
 import { type ClientCacheStore, clientCacheKey } from './actions-cache-store.js';
 import {

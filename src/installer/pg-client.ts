@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLIENT_PROGRAMS } from '../constants.js';
+import { CLIENT_PROGRAMS } from '../shared/constants.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tc from '@actions/tool-cache';
-import { CLIENT_TOOL_NAME } from '../constants.js';
+import { CLIENT_TOOL_NAME } from '../shared/constants.js';
 import { type ClientVersion, type PgClient, probeClient, toolCacheVersion } from './pg-client.js';
 
 /** Clients in the runner's tool cache (`$RUNNER_TOOL_CACHE/postgresql-client/<x.y.0>/<arch>`) that run. */

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { errorMessage } from '../shared/errors.js';
 import { currentPullRequest, upsertPullRequestComment } from '../github/pr-comment.js';
-import { writeJobSummary } from '../job-summary.js';
+import { writeJobSummary } from '../shared/job-summary.js';
 import { REPORT_MARKER } from './migration-report.js';
 
 /**

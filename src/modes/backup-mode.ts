@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveCompression } from '../backup/compression.js';
 import { setBackupOutputs, writeBackupSummary } from '../backup/report.js';
 import { runBackup } from '../backup/run-backup.js';
-import { Output } from '../constants.js';
+import { Output } from '../shared/constants.js';
 import { errorMessage } from '../shared/errors.js';
 import type { BackupInputs } from '../inputs.js';
 import { redactedUrl } from '../postgres/format-url.js';

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { Output } from '../constants.js';
+import { Output } from '../shared/constants.js';
 import type { Inputs } from '../inputs.js';
 import { actionsCacheStore } from '../installer/actions-cache-store.js';
 import { type InstallerOptions, provideClient } from '../installer/install-client.js';

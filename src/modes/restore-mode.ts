@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Output } from '../constants.js';
+import { Output } from '../shared/constants.js';
 import type { PgClient } from '../installer/pg-client.js';
 import type { Manifest } from '../shared/manifest.js';
 import { formatDuration } from '../shared/duration.js';

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Output } from '../constants.js';
+import { Output } from '../shared/constants.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { pruneBackups, retentionTable } from '../retention/prune.js';
 import type { S3Settings } from '../storage/s3-client.js';

@@ -6,7 +6,7 @@ import { AgeError, createDecryptStream } from '../age/index.js';
 import { formatBytes } from '../shared/format.js';
 import { MeasuringStream } from '../shared/stream-stages.js';
 import type { Manifest } from '../shared/manifest.js';
-import { Input } from '../constants.js';
+import { Input } from '../shared/constants.js';
 import { errorMessage, InputError } from '../shared/errors.js';
 import type { DecryptionSettings } from './settings.js';
 import type { S3Settings } from '../storage/s3-client.js';

@@ -1,7 +1,7 @@
 import { formatBytes } from '../shared/format.js';
 import type { Manifest } from '../shared/manifest.js';
 import { formatDuration } from '../shared/duration.js';
-import { writeJobSummary } from '../job-summary.js';
+import { writeJobSummary } from '../shared/job-summary.js';
 import type { DiffSummary } from './row-diff.js';
 
 export interface DrillReport {

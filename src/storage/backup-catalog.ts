@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Input } from '../constants.js';
+import { Input } from '../shared/constants.js';
 import { InputError } from '../shared/errors.js';
 import { databaseFolder, joinPrefix, MANIFEST_SUFFIX } from './object-layout.js';
 import { objectExists } from './object-exists.js';

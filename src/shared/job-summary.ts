@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { errorMessage } from './shared/errors.js';
+import { errorMessage } from './errors.js';
 
 /** Writes the job summary that `build` adds to; a failure only warns, since the summary is optional work. */
 export async function writeJobSummary(
