@@ -4,7 +4,9 @@ import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { countAllRows, onTarget } from '../restore/target-database.js';
 import { type HeldLock, startLockSampler } from './lock-sampler.js';
 import { type MigrationRun, runMigrationCommand } from './run-migration.js';
-import { diffSchemas, type SchemaChange, schemaDump, snapshotSchema, unifiedDiff } from './schema-diff.js';
+import { diffSchemas, type SchemaChange, snapshotSchema } from './schema-diff.js';
+import { schemaDump } from './schema-dump.js';
+import { unifiedDiff } from './unified-diff.js';
 import { prepareStatementStats, slowestStatements, type StatementStats } from './statement-stats.js';
 
 /** What the pull request's migrations did to the restored database. */

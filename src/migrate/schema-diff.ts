@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * The schema as the catalog sees it (tables, columns, indexes, constraints), taken before and after the migration
+ * command, and the changes between the two. The text diff of `pg_dump --schema-only` is schema-dump.ts and
+ * unified-diff.ts.
+ */
 import type pg from 'pg';
-import { type ChildExit, describeExit, startChild } from '../shared/child-process.js';
-import type { ConnectionTarget } from '../postgres/connection-url.js';
-import { libpqInvocation } from '../postgres/libpq-env.js';
 import { ANALYSIS_QUERY_TAG } from './statement-stats.js';
 
 export interface ColumnFacts {
@@ -218,55 +217,4 @@ function replacedDefinition(before: string, after: string): string | undefined {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The schema as `pg_dump --schema-only --no-owner --no-privileges` prints it, for a text diff. The connection
- * travels in the environment (the password in PGPASSWORD, never in argv). pg_dump's `\restrict` and `\unrestrict`
- * lines are left out: they carry a random key that would differ between any two dumps.
- */
-export async function schemaDump(pgDumpPath: string, target: ConnectionTarget): Promise<string> {
-  const { env, args } = libpqInvocation(target);
-  const { stdout, exit } = await runCapturing(
-    pgDumpPath,
-    ['--schema-only', '--no-owner', '--no-privileges', ...args],
-    env,
-  );
-  if (exit.code !== 0) throw new Error(describeExit('pg_dump', exit));
-  return stdout.replace(/^\\(un)?restrict .*\n/gm, '');
-}
-
-/** `diff -u` of two texts, with `labels` in its header; '' when they are equal. */
-export async function unifiedDiff(before: string, after: string, labels: [string, string]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'schema-diff-'));
-  try {
-    const [beforePath, afterPath] = [join(dir, 'before'), join(dir, 'after')];
-    await writeFile(beforePath, before);
-    await writeFile(afterPath, after);
-    const { stdout, exit } = await runCapturing(
-      'diff',
-      ['-u', '--label', labels[0], '--label', labels[1], beforePath, afterPath],
-      process.env,
-    );
-    // diff exits with 1 when the files differ and 2 on trouble.
-    if (exit.code !== 0 && exit.code !== 1) throw new Error(describeExit('diff', exit));
-    return stdout;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Runs a program to its end, keeping all of its stdout. */
-async function runCapturing(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ stdout: string; exit: ChildExit }> {
-  const child = startChild(command, args, env);
-  let stdout = '';
-  child.process.stdout.setEncoding('utf8');
-  child.process.stdout.on('data', (text: string) => (stdout += text));
-  // 'close' (which settles exit) comes after stdout has ended, so stdout is complete here.
-  const exit = await child.exit;
-  return { stdout, exit };
 }

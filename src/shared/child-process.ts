@@ -74,3 +74,18 @@ export function describeExit(program: string, exit: ChildExit): string {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return `${program} ${how}${exit.stderr ? `: ${exit.stderr}` : ' (no error output)'}`;
 }
+
+/** Runs a program to its end, keeping all of its stdout. */
+export async function runCapturing(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; exit: ChildExit }> {
+  const child = startChild(command, args, env);
+  let stdout = '';
+  child.process.stdout.setEncoding('utf8');
+  child.process.stdout.on('data', (text: string) => (stdout += text));
+  // 'close' (which settles exit) comes after stdout has ended, so stdout is complete here.
+  const exit = await child.exit;
+  return { stdout, exit };
+}
