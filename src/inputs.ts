@@ -1,3 +1,8 @@
+/**
+ * Every input of the action, read, checked and masked once, before any work starts, into the settings types the
+ * domains own. Longer than the project's 300 lines on purpose: one typed inputs module, so that every input, its
+ * default and its error message are found in one place.
+ */
 import { userInfo } from 'node:os';
 import * as core from '@actions/core';
 import { AgeError, type Identity, parseIdentity, parseRecipient } from './age/index.js';
