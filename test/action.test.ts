@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ActionResult, parseOutputFile, runAction } from './support/action-run.js';
+import { type ActionResult, runAction, runBundledAction } from './support/action-run.js';
 import { startAptMirror, type AptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
@@ -78,29 +76,20 @@ describe('the action, run as the runner runs it', () => {
   });
 
   it('runs from dist/ under the Actions runtime (Node 24)', async () => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...runnerEnv,
-      'INPUT_DATABASE-URL': server.url(),
-      'INPUT_PG-APT-MIRROR': mirror.url,
-      'INPUT_PG-VERSION': 'auto',
-      'INPUT_AGE-RECIPIENTS': recipient,
-      ...Object.fromEntries(
-        Object.entries(bucket.inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
-      ),
-    };
-    const dir = await mkdtemp(join(tmpdir(), 'dist-run-'));
-    try {
-      env.GITHUB_OUTPUT = join(dir, 'output');
-      env.GITHUB_PATH = join(dir, 'path');
-      await Promise.all([writeFile(env.GITHUB_OUTPUT, ''), writeFile(env.GITHUB_PATH, '')]);
-      const { stdout } = await execFileAsync(process.execPath, ['dist/index.js'], { env });
-      expect(withoutMaskCommands(stdout)).not.toContain(server.password);
-      const outputs = parseOutputFile(await readFile(env.GITHUB_OUTPUT, 'utf8'));
-      expect(outputs['pg-dump-version']).toMatch(/^17\./);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const result = await runBundledAction(
+      process.execPath,
+      {
+        'database-url': server.url(),
+        'pg-apt-mirror': mirror.url,
+        'pg-version': 'auto',
+        'age-recipients': recipient,
+        ...bucket.inputs,
+      },
+      runnerEnv,
+    );
+    expect(result.failed, result.stdout + result.stderr).toBe(false);
+    expect(withoutMaskCommands(result.stdout)).not.toContain(server.password);
+    expect(result.outputs['pg-dump-version']).toMatch(/^17\./);
   });
 });
 

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -10,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecryptStream } from '../src/age/index.js';
 import type { Manifest } from '../src/shared/manifest.js';
-import { parseOutputFile, runAction } from './support/action-run.js';
+import { runAction, runBundledAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { waitForChild } from './support/child-argv.js';
@@ -256,7 +255,10 @@ describe('backup failures and other modes', () => {
   it('completes two backups started in the same second under distinct keys', async () => {
     const prefix = 'concurrent';
     const inputs = backupInputs(server, bucket, { prefix, 'pg-dump-args': '--table=customers' });
-    const results = await Promise.all([runDist(inputs), runDist(inputs)]);
+    // The bundle in two processes of its own, as two runners would start it.
+    const runs = await Promise.all([1, 2].map(() => runBundledAction(process.execPath, inputs, runnerEnv)));
+    for (const run of runs) expect(run.failed, run.stdout + run.stderr).toBe(false);
+    const results = runs.map((run) => run.outputs);
     const keys = results.map((outputs) => outputs.key);
     expect(new Set(keys).size).toBe(2);
     const stored = await bucket.keys(prefix);
@@ -290,18 +292,3 @@ describe('backup failures and other modes', () => {
     expectNoSecrets(result, [wrong, server.password]);
   });
 });
-
-/** Runs the bundled action in its own Node 24 process, as the runner does, and returns its outputs. */
-async function runDist(inputs: Record<string, string>): Promise<Record<string, string>> {
-  const dir = await mkdtemp(join(tmpdir(), 'dist-run-'));
-  try {
-    const outputFile = join(dir, 'output');
-    await writeFile(outputFile, '');
-    const env: NodeJS.ProcessEnv = { ...process.env, ...runnerEnv, GITHUB_OUTPUT: outputFile };
-    for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-    await execFileAsync(process.execPath, ['dist/index.js'], { env });
-    return parseOutputFile(await readFile(outputFile, 'utf8'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}

@@ -153,12 +153,15 @@ async function dumpAndUpload(
   const progress = startProgressLog(() => ({ dumped: plain.bytes, stored: stored.bytes }));
 
   let firstError: unknown;
-  /** Each stage's failure stops the others; the first one is the cause reported. */
+  /** A failure anywhere stops pg_dump and its reader; the first one is the cause reported. */
+  const fail = (error: unknown) => {
+    firstError ??= error;
+    dump.stop();
+    reader.stop();
+  };
   const noted = <T>(stage: Promise<T>, explain = (error: unknown) => error): Promise<T> =>
     stage.catch((error: unknown) => {
-      firstError ??= explain(error);
-      dump.stop();
-      reader.stop();
+      fail(explain(error));
       throw error;
     });
   const flowing = noted(
@@ -203,9 +206,7 @@ async function dumpAndUpload(
     );
     return { sizeBytes: stored.bytes, sha256: stored.sha256(), dumpBytes: plain.bytes, counts };
   } catch (error) {
-    firstError ??= error;
-    dump.stop();
-    reader.stop();
+    fail(error);
     // uploadStream has aborted its multipart upload (and swept the key) by the time `uploading` settles.
     await Promise.allSettled([flowing, uploading, counting, dump.exit]);
     // The first failure is the cause: pg_dump's own error reaches the pipeline first (through the gate), and a

@@ -20,9 +20,9 @@ export class DownloadError extends Error {
 
 /**
  * Downloads go through @actions/http-client, on Node's own HTTP stack, which honours the runner's proxy settings
- * (`https_proxy`, `no_proxy`). Not `fetch`: on Node 20 it runs on whichever undici the bundle loaded last, and the
- * one @actions/http-client brings (for its proxy agent) ended the process with an uncaught assertion when a
- * server answered HTTP/1.0 and closed the connection, as Python's `http.server` does.
+ * (`https_proxy`, `no_proxy`). Not `fetch`: its undici (Node's own, or on Node 20 the one @actions/http-client
+ * brings, which makes itself the global dispatcher) ends the process with an uncaught assertion when a server
+ * answering HTTP/1.0 closes the connection while the reader holds the body back, as Python's `http.server` does.
  */
 function httpClient(stallTimeoutMs: number): HttpClient {
   return new HttpClient('postgres-backup-action', [], {

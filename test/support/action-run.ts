@@ -98,7 +98,8 @@ export interface BundleResult {
 
 /**
  * Runs the bundle (`dist/index.js`) in a process of its own under `node`, as the runner does: inputs as INPUT_*
- * variables, outputs through the GITHUB_OUTPUT file. `env` is added to this process's environment.
+ * variables, outputs, PATH additions and the summary through the runner's files. `env` is added to this process's
+ * environment.
  */
 export async function runBundledAction(
   node: string,
@@ -107,7 +108,11 @@ export async function runBundledAction(
 ): Promise<BundleResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bundle-run-'));
   try {
-    const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+    const files = {
+      GITHUB_OUTPUT: join(dir, 'output'),
+      GITHUB_PATH: join(dir, 'path'),
+      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    };
     await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...files };
     for (const [name, value] of Object.entries(inputs)) childEnv[`INPUT_${name.toUpperCase()}`] = value;
