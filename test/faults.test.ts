@@ -14,7 +14,7 @@ import { type ActionResult, runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { withoutMaskCommands } from './support/capture.js';
 import { seedDataset, sql } from './support/dataset.js';
-import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
+import { type FaultProxy, isUploadsListing, startFaultProxy } from './support/fault-proxy.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
 import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
@@ -51,7 +51,7 @@ describe('fault suite: faults mid-run', () => {
   });
 
   /** A backup through the proxy, uncompressed so the stream spans many parts. */
-  function backup(target: TestPostgres = server): Promise<ActionResult> {
+  function backup(target: TestPostgres = server, env: Record<string, string> = {}): Promise<ActionResult> {
     return runAction(
       {
         'database-url': target.url(),
@@ -60,7 +60,7 @@ describe('fault suite: faults mid-run', () => {
         ...bucket.inputs,
         endpoint: proxy.url,
       },
-      runnerEnv,
+      { ...runnerEnv, ...env },
     );
   }
 
@@ -149,10 +149,14 @@ describe('fault suite: faults mid-run', () => {
   it('fails when the S3 server goes away mid-upload, and cleans up once it is back', async () => {
     const before = await bucket.keys();
     proxy.requests.length = 0;
-    const running = backup();
+    // Only the SDK's retries decide here: the stall watchdog waits longer than they can take.
+    const running = backup(server, { POSTGRES_BACKUP_STALL_TIMEOUT_SECONDS: '120' });
     await untilPartsUploaded(1);
-    proxy.inject({ kind: 'down' });
-    setTimeout(() => void proxy.heal(), 1500);
+    // Back for the first cleanup request (an abort, a listing of pending uploads, a delete): the failure is decided.
+    proxy.inject({
+      kind: 'down',
+      backOn: (request) => request.method === 'DELETE' || isUploadsListing(request),
+    });
     const result = await running;
     expect(result.failed).toBe(true);
     expect(result.stdout).toMatch(

@@ -31,8 +31,10 @@ export function createS3Client(settings: S3Settings): S3Client {
     requestChecksumCalculation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     responseChecksumValidation: custom ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     maxAttempts: 5,
-    // A request that gets no bytes back for this long fails (and is retried) instead of waiting forever: a store
-    // that stops answering, as a full Ceph cluster does, would otherwise hang the job until its own timeout.
-    requestHandler: { requestTimeout: stallTimeoutMs(), connectionTimeout: CONNECT_TIMEOUT_MS },
+    // A request whose socket moves no bytes either way for this long fails (and is retried) instead of waiting
+    // forever: a store that stops answering, as a full Ceph cluster does, would otherwise hang the job until its
+    // own timeout. An idle limit, not the SDK's `requestTimeout`: that one bounds a whole request (a large part
+    // on a slow link is not stuck), and since @smithy/node-http-handler 4.x it only logs a warning unless asked.
+    requestHandler: { socketTimeout: stallTimeoutMs(), connectionTimeout: CONNECT_TIMEOUT_MS },
   });
 }

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 export type Fault =
   | { readonly kind: 'status'; readonly status: 500 | 503; readonly times: number }
   | { readonly kind: 'stall' }
-  | { readonly kind: 'down' };
+  | { readonly kind: 'down'; readonly backOn: (request: IncomingMessage) => boolean };
 
 export interface FaultProxy {
   /** The endpoint to give the action instead of the S3 server's. */
@@ -22,7 +22,7 @@ export interface FaultProxy {
   readonly faulted: () => number;
   /** Faults requests that `match` (default: part uploads) from now on. */
   inject(fault: Fault, match?: (request: IncomingMessage) => boolean): void;
-  /** Back to passing everything through (and listening again after `down`). */
+  /** Back to passing everything through. */
   heal(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,10 +31,16 @@ export interface FaultProxy {
 export const isUploadPart = (request: IncomingMessage): boolean =>
   request.method === 'PUT' && /[?&]partNumber=/.test(request.url ?? '');
 
+/** A listing of pending multipart uploads: `GET …?uploads`. */
+export const isUploadsListing = (request: IncomingMessage): boolean =>
+  request.method === 'GET' && /[?&]uploads(=|&|$)/.test(request.url ?? '');
+
 /**
  * An HTTP proxy on 127.0.0.1 in front of the real S3 server that can answer 500/503 for a while, stall a request
- * (read nothing, answer nothing), or go down (drop every connection and refuse new ones), as a network or a
- * provider does. Requests pass through byte for byte, Host header included, so SigV4 signatures stay valid.
+ * (read nothing, answer nothing), or go down (reset every connection as its request arrives, as an address with
+ * nothing behind it does) until a request `backOn` accepts, as a network or a provider does. Coming back on a
+ * request rather than after a delay keeps a test's outcome independent of how fast the machine is. Requests pass
+ * through byte for byte, Host header included, so SigV4 signatures stay valid.
  */
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
@@ -65,9 +71,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     requests.push(`${request.method ?? ''} ${request.url ?? ''}`);
+    if (fault?.kind === 'down') {
+      if (!fault.backOn(request)) {
+        request.socket.resetAndDestroy();
+        return;
+      }
+      fault = undefined;
+    }
     if (fault && matches(request)) {
       if (fault.kind === 'stall') return; // read nothing, answer nothing
-      if (fault.kind === 'status' && remaining > 0) {
+      if (remaining > 0) {
         remaining--;
         faulted++;
         request.resume();
@@ -82,26 +95,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     forward(request, response);
   };
 
-  let server: Server = await listen(0);
+  const server: Server = createServer(handle);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-
-  function listen(on: number): Promise<Server> {
-    const created = createServer(handle);
-    created.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return new Promise((resolve) =>
-      created.listen(on, '127.0.0.1', () => {
-        resolve(created);
-      }),
-    );
-  }
-
-  const close = async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  };
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -111,16 +111,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       fault = next;
       matches = match;
       remaining = next.kind === 'status' ? next.times : 0;
-      if (next.kind === 'down') void close();
+      if (next.kind === 'down') for (const socket of sockets) socket.resetAndDestroy();
     },
-    async heal() {
-      const wasDown = fault?.kind === 'down';
+    heal() {
       fault = undefined;
-      if (wasDown) server = await listen(port);
+      return Promise.resolve();
     },
     async stop() {
       fault = undefined;
-      await close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
