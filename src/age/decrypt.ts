@@ -1,6 +1,7 @@
 /** Decryption of the age v1 format as a Transform stream, authenticating the header, every chunk, and the end. */
 import { Transform, type TransformCallback } from 'node:stream';
-import { AgeError, invalidOptions } from './errors.js';
+import { AgeError } from './errors.js';
+import { checkKeysOrPassphrase, checkWorkFactor } from './options.js';
 import { HeaderParser, verifyHeaderMac, type ParsedHeader, type Stanza } from './header.js';
 import type { Identity } from './keys.js';
 import { TAG_LENGTH } from './primitives.js';
@@ -18,23 +19,22 @@ export type DecryptOptions =
 
 const MAX_ACCEPTED_WORK_FACTOR = 30;
 
+const IDENTITIES = {
+  name: 'identities',
+  singular: 'identity',
+  purpose: 'decryption',
+  type: X25519Identity,
+  parser: 'parseIdentity',
+} as const;
+
 function validate(options: DecryptOptions): void {
-  if ('identities' in options) {
-    if ('passphrase' in options) throw invalidOptions('give either identities or a passphrase, not both');
-    if (!Array.isArray(options.identities) || options.identities.length === 0) {
-      throw invalidOptions('decryption needs at least one identity');
-    }
-    if (!options.identities.every((identity) => identity instanceof X25519Identity)) {
-      throw invalidOptions('identities must come from parseIdentity()');
-    }
-    return;
-  }
-  if (typeof options.passphrase !== 'string' || options.passphrase === '') {
-    throw invalidOptions('the passphrase must not be empty');
-  }
-  const max = options.maxWorkFactor ?? DEFAULT_MAX_WORK_FACTOR;
-  if (!Number.isInteger(max) || max < 1 || max > MAX_ACCEPTED_WORK_FACTOR) {
-    throw invalidOptions(`maxWorkFactor must be an integer from 1 to ${MAX_ACCEPTED_WORK_FACTOR}`);
+  checkKeysOrPassphrase(options, IDENTITIES);
+  if ('passphrase' in options) {
+    checkWorkFactor(
+      options.maxWorkFactor ?? DEFAULT_MAX_WORK_FACTOR,
+      MAX_ACCEPTED_WORK_FACTOR,
+      'maxWorkFactor',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /** Encryption to the age v1 format as a Transform stream: plaintext in, header then payload out. */
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { invalidOptions } from './errors.js';
+import { checkKeysOrPassphrase, checkWorkFactor } from './options.js';
 import { encodeHeader, type Stanza } from './header.js';
 import type { Recipient } from './keys.js';
 import { FILE_KEY_LENGTH } from './primitives.js';
@@ -17,23 +17,22 @@ export type EncryptOptions =
       readonly workFactor?: number;
     };
 
+const RECIPIENTS = {
+  name: 'recipients',
+  singular: 'recipient',
+  purpose: 'encryption',
+  type: X25519Recipient,
+  parser: 'parseRecipient',
+} as const;
+
 function validate(options: EncryptOptions): void {
-  if ('recipients' in options) {
-    if ('passphrase' in options) throw invalidOptions('give either recipients or a passphrase, not both');
-    if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
-      throw invalidOptions('encryption needs at least one recipient');
-    }
-    if (!options.recipients.every((recipient) => recipient instanceof X25519Recipient)) {
-      throw invalidOptions('recipients must come from parseRecipient()');
-    }
-    return;
-  }
-  if (typeof options.passphrase !== 'string' || options.passphrase === '') {
-    throw invalidOptions('the passphrase must not be empty');
-  }
-  const workFactor = options.workFactor ?? DEFAULT_WORK_FACTOR;
-  if (!Number.isInteger(workFactor) || workFactor < 1 || workFactor > DEFAULT_MAX_WORK_FACTOR) {
-    throw invalidOptions(`the scrypt work factor must be an integer from 1 to ${DEFAULT_MAX_WORK_FACTOR}`);
+  checkKeysOrPassphrase(options, RECIPIENTS);
+  if ('passphrase' in options) {
+    checkWorkFactor(
+      options.workFactor ?? DEFAULT_WORK_FACTOR,
+      DEFAULT_MAX_WORK_FACTOR,
+      'the scrypt work factor',
+    );
   }
 }
 

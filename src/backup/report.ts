@@ -3,7 +3,7 @@ import { Output } from '../shared/constants.js';
 import { writeJobSummary } from '../shared/job-summary.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
-import type { BackupResult } from './run-backup.js';
+import type { BackupResult } from './backup-context.js';
 
 /** Sets the backup's step outputs (docs/contract.md). */
 export function setBackupOutputs(result: BackupResult): void {

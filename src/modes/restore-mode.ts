@@ -25,6 +25,7 @@ import { resolveManifestKey } from '../storage/backup-catalog.js';
 import { checkMigration } from '../migrate/check-migration.js';
 import { migrationReport } from '../migrate/migration-report.js';
 import { publishMigrationReport } from '../migrate/publish-report.js';
+import { BucketCheck } from './bucket-check.js';
 import { provideClientForMajor } from './client.js';
 import type { RunFactsDraft } from './run-facts.js';
 import { runnerTemp } from '../shared/runner-temp.js';
@@ -37,6 +38,7 @@ import { runnerTemp } from '../shared/runner-temp.js';
 export async function restoreMode(inputs: RestoreInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
   const drill = inputs.mode === 'drill';
   try {
+    await new BucketCheck(s3, inputs.storage, 'read').report();
     await restoreOrDrill(inputs, s3, facts);
   } catch (error) {
     if (drill) core.setOutput(Output.Result, 'failed');

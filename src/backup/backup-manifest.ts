@@ -1,0 +1,77 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { TOOL_NAME, TOOL_VERSION } from '../shared/constants.js';
+import type { Encryption, Manifest } from '../shared/manifest.js';
+import type { BackupKeys } from '../storage/object-layout.js';
+import { explainS3Error } from '../storage/s3-errors.js';
+import type { BackupContext, DumpOutcome } from './backup-context.js';
+import type { EncryptionSettings } from './settings.js';
+
+/** The manifest of a dump that is stored and checked (docs/contract.md). */
+export function buildManifest(
+  context: BackupContext,
+  keys: BackupKeys,
+  createdAt: Date,
+  outcome: DumpOutcome,
+  durationSeconds: number,
+): Manifest {
+  const { inputs } = context;
+  return {
+    format: 1,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    createdAt: createdAt.toISOString(),
+    database: inputs.database.database,
+    server: { version: context.server.version, versionNum: context.server.versionNum },
+    client: { pgDump: context.client.version },
+    dump: {
+      format: 'custom',
+      compression: context.compression,
+      args: [...inputs.pgDumpArgs],
+      snapshot: outcome.snapshot,
+      dumpBytes: outcome.dumpBytes,
+    },
+    encryption: manifestEncryption(inputs.encryption),
+    object: { key: keys.object, sizeBytes: outcome.sizeBytes, sha256: outcome.sha256 },
+    durationSeconds: Number(durationSeconds.toFixed(3)),
+    rowCounts: {
+      mode: inputs.rowCounts,
+      tables: outcome.counts.tables,
+      ...(outcome.counts.largeObjects === undefined ? {} : { largeObjects: outcome.counts.largeObjects }),
+    },
+  };
+}
+
+function manifestEncryption(encryption: EncryptionSettings): Encryption {
+  switch (encryption.type) {
+    case 'age':
+      return { type: 'age', recipients: [...encryption.recipientKeys] };
+    case 'passphrase':
+      return { type: 'passphrase' };
+    case 'none':
+      return { type: 'none' };
+  }
+}
+
+/** Writes the manifest, the last object of a backup: without it the dump is not a backup. */
+export async function writeManifest(
+  context: BackupContext,
+  keys: BackupKeys,
+  manifest: Manifest,
+): Promise<void> {
+  const { s3, inputs } = context;
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: inputs.storage.bucket,
+        Key: keys.manifest,
+        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        ContentType: 'application/json',
+      }),
+    );
+  } catch (error) {
+    // The caller removes the object on this failure, as on any other.
+    throw new Error(
+      `the manifest could not be written, so the backup was removed: ${explainS3Error(error, inputs.storage, `write ${keys.manifest}`)}`,
+      { cause: error },
+    );
+  }
+}
