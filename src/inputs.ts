@@ -27,6 +27,8 @@ interface CommonInputs {
   readonly storage: S3Settings;
   readonly pgVersion: RequestedVersion;
   readonly pgAptMirror: string;
+  /** The armored key(s) of `pg-apt-key`; undefined trusts the pinned PostgreSQL repository key. */
+  readonly pgAptKey: string | undefined;
   readonly notify: NotifyWhen;
   readonly slackWebhookUrl: string | undefined;
 }
@@ -74,6 +76,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     storage: readStorage(secretAccessKey),
     pgVersion: readPgVersion(),
     pgAptMirror: readAptMirror(),
+    pgAptKey: readAptKey(),
     notify: readChoice(Input.Notify, ['failure', 'always', 'never'] as const, 'failure'),
     slackWebhookUrl: readSlackWebhook(slackWebhookUrl),
   };
@@ -411,6 +414,26 @@ function readPgVersion(): RequestedVersion {
     Input.PgVersion,
     `'${raw}' is not a PostgreSQL major version${hint}: use auto (the server's major) or a major such as 16.`,
   );
+}
+
+function readAptKey(): string | undefined {
+  const raw = core.getInput(Input.PgAptKey).trim();
+  if (!raw) return undefined;
+  if (raw.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
+    throw new InputError(
+      Input.PgAptKey,
+      "this is a private key: give the repository's public signing key (gpg --armor --export KEYID) and keep the " +
+        'private one off the runner.',
+    );
+  }
+  if (!raw.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
+    throw new InputError(
+      Input.PgAptKey,
+      "give the repository's signing key as an armored OpenPGP public key, the text beginning " +
+        "'-----BEGIN PGP PUBLIC KEY BLOCK-----' that gpg --armor --export KEYID prints.",
+    );
+  }
+  return raw;
 }
 
 function readAptMirror(): string {

@@ -45,7 +45,7 @@ describe('the action, run as the runner runs it', () => {
     const result = await runAction(
       {
         'database-url': server.url(),
-        'pg-apt-mirror': mirror.url,
+        ...mirror.inputs,
         'age-recipients': recipient,
         ...bucket.inputs,
       },
@@ -67,7 +67,7 @@ describe('the action, run as the runner runs it', () => {
 
   it('reads DATABASE_URL when database-url is not given', async () => {
     const result = await runAction(
-      { 'pg-apt-mirror': mirror.url, 'age-recipients': recipient, ...bucket.inputs },
+      { ...mirror.inputs, 'age-recipients': recipient, ...bucket.inputs },
       { ...runnerEnv, DATABASE_URL: server.url() },
     );
     expect(result.failed, result.stdout).toBe(false);
@@ -80,7 +80,7 @@ describe('the action, run as the runner runs it', () => {
       process.execPath,
       {
         'database-url': server.url(),
-        'pg-apt-mirror': mirror.url,
+        ...mirror.inputs,
         'pg-version': 'auto',
         'age-recipients': recipient,
         ...bucket.inputs,

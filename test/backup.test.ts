@@ -41,7 +41,7 @@ afterAll(async () => {
 function backupInputs(server: TestPostgres, bucket: TestBucket, extra: Record<string, string> = {}) {
   return {
     'database-url': server.url(),
-    'pg-apt-mirror': mirror.url,
+    ...mirror.inputs,
     'age-recipients': recipient,
     'pg-dump-args': '--exclude-table-data=audit_log',
     ...bucket.inputs,

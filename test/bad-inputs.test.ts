@@ -42,7 +42,7 @@ describe('bad-input suite', () => {
       {
         'database-url': server.url(),
         'age-recipients': recipient,
-        'pg-apt-mirror': mirror.url,
+        ...mirror.inputs,
         ...bucket.inputs,
       },
       runnerEnv,
@@ -108,6 +108,19 @@ describe('bad-input suite', () => {
       'a mirror that is not http(s)',
       () => ({ 'database-url': server.url(), 'pg-apt-mirror': 'ftp://mirror.example/apt' }),
       /^::error::Input 'pg-apt-mirror': 'ftp:\/\/mirror\.example\/apt' must be an http:\/\/ or https:\/\/ URL/m,
+    ],
+    [
+      'a pg-apt-key that is not an armored public key',
+      () => ({ 'database-url': server.url(), 'pg-apt-key': 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8' }),
+      /^::error::Input 'pg-apt-key': give the repository's signing key as an armored OpenPGP public key/m,
+    ],
+    [
+      'a pg-apt-key that is a private key',
+      () => ({
+        'database-url': server.url(),
+        'pg-apt-key': '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nxxxx\n-----END PGP PRIVATE KEY BLOCK-----',
+      }),
+      /^::error::Input 'pg-apt-key': this is a private key: give the repository's public signing key/m,
     ],
     [
       'no bucket',
@@ -301,7 +314,7 @@ describe('bad-input suite', () => {
       const keysBefore = await bucket.keys();
       const result = await runAction(
         {
-          'pg-apt-mirror': mirror.url,
+          ...mirror.inputs,
           'age-recipients': recipient,
           'slack-webhook-url': SLACK_URL,
           notify: 'never',

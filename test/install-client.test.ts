@@ -11,7 +11,8 @@ import { detectPlatform, type Platform } from '../src/installer/platform.js';
 import type { PgClient } from '../src/installer/pg-client.js';
 import { readServerVersion } from '../src/postgres/server-version.js';
 import { parseConnectionUrl } from '../src/postgres/connection-url.js';
-import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
+import { type AptMirror, MIRROR_CLIENT, startAptMirror } from './support/apt-mirror.js';
+import { makeSigningKey, mirrorSigningKey } from './support/apt-signing.js';
 import { captureStdout } from './support/capture.js';
 import { ensureWrappedClient, seedToolCache } from './support/client-wrappers.js';
 import { closedLoopbackPort } from './support/network.js';
@@ -34,9 +35,13 @@ afterEach(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/** Every test mirror signs with the tests' mirror key; the installer trusts it as a user's pg-apt-key. */
+const trust = { armoredKeys: (await mirrorSigningKey()).armoredPublicKey, name: 'pg-apt-key' };
+
 function options(mirror: string, overrides: Partial<InstallerOptions> = {}): InstallerOptions {
   return {
     mirror,
+    trust,
     runnerSearch: { systemRoots: [], pathDirs: [] },
     cacheStore: actionsCacheStore,
     workDir: process.env.RUNNER_TEMP!,
@@ -98,6 +103,7 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     expect(await dumpSchema(cold.client, servers.get(15)!)).toContain('PostgreSQL database dump');
     expect(mirror.requests).toEqual(
       expect.arrayContaining([
+        `/dists/${mirror.codename}-pgdg/InRelease`,
         `/dists/${mirror.codename}-pgdg/main/binary-amd64/Packages.gz`,
         expect.stringMatching(/^\/pool\/.*postgresql-client-15_.*_amd64\.deb$/),
         expect.stringMatching(/^\/pool\/.*libpq5_.*_amd64\.deb$/),
@@ -110,7 +116,8 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     const warm = await install(major, 'auto', options(mirror.url));
     const warmSeconds = (performance.now() - warmStart) / 1000;
     expect(warm.client).toMatchObject({ major: 15, source: 'tool cache', binDir: cold.client.binDir });
-    expect(mirror.requests.length).toBe(requestsBefore);
+    // Only the signed release, to learn that the index the client came from is still the one it lists.
+    expect(mirror.requests.slice(requestsBefore)).toEqual([`/dists/${mirror.codename}-pgdg/InRelease`]);
     console.log(
       `client 15: cold install from the local mirror ${coldSeconds.toFixed(2)} s, tool-cache hit ${warmSeconds.toFixed(3)} s`,
     );
@@ -219,11 +226,13 @@ describe('provideClient against real servers, a local apt mirror and real Debian
   it('restores from the Actions cache layer before downloading, and fills it after a download', async () => {
     const saved = new Map<string, string>();
     const store: ClientCacheStore = {
-      restore: async (dir, key) => {
-        const copy = saved.get(key);
-        if (!copy) return false;
-        await cp(copy, dir, { recursive: true, verbatimSymlinks: true });
-        return true;
+      restore: async (dir, key, restoreKeys) => {
+        const hit = saved.has(key)
+          ? key
+          : [...saved.keys()].find((stored) => restoreKeys.some((prefix) => stored.startsWith(prefix)));
+        if (!hit) return undefined;
+        await cp(saved.get(hit)!, dir, { recursive: true, verbatimSymlinks: true });
+        return hit;
       },
       save: async (dir, key) => {
         const copy = join(scratch, 'actions-cache', key);
@@ -234,7 +243,8 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     const first = await install(15, 'auto', options(mirror.url, { cacheStore: store }));
     expect(first.client.source).toBe('apt repository');
     const { distro, codename } = await platform();
-    expect([...saved.keys()]).toEqual([`postgresql-client-15-${distro}-${codename}-amd64-v1`]);
+    const version = mirror.packages.find((pkg) => pkg.name === MIRROR_CLIENT)!.version;
+    expect([...saved.keys()]).toEqual([`postgresql-client-15-${distro}-${codename}-amd64-v2-${version}`]);
 
     // A new runner: empty tool cache, and a mirror that no longer answers.
     process.env.RUNNER_TOOL_CACHE = join(scratch, 'tool-cache-2');
@@ -259,9 +269,126 @@ describe('provideClient against real servers, a local apt mirror and real Debian
   });
 });
 
+describe('provideClient with a signed repository', () => {
+  const toolCacheEntries = () => readdir(process.env.RUNNER_TOOL_CACHE!).catch(() => []);
+
+  it.each([
+    [
+      'a Packages index that differs from the one the release lists',
+      { tamper: 'packages' },
+      /Packages\.gz does not match the signed release: SHA-256 [0-9a-f]{64}/,
+    ],
+    [
+      'an InRelease changed after signing',
+      { tamper: 'release' },
+      /the signature of .*\/InRelease does not verify with the trusted key [0-9A-F]{40}: Signed digest did not match/,
+    ],
+    [
+      'a release signed by another key',
+      { key: 'other' },
+      /the signature of .*\/InRelease does not verify with the trusted key [0-9A-F]{40}: Could not find signing key with key ID [0-9a-f]{16}/,
+    ],
+    [
+      'an unsigned release',
+      { signing: 'unsigned' },
+      /\/Release is not signed: the repository serves neither InRelease nor Release\.gpg/,
+    ],
+    [
+      'a release signed by a key that has expired',
+      { key: 'expired' },
+      /does not verify with the trusted key [0-9A-F]{40}: the key [0-9A-F]{40} expired on \d{4}-/,
+    ],
+    [
+      'a release past its Valid-Until',
+      { validUntil: new Date(Date.now() - 60_000) },
+      /the signed release .* expired on .* \(Valid-Until\)/,
+    ],
+  ] as const)('refuses %s, installing nothing', async (_what, variant, reason) => {
+    const key =
+      'key' in variant
+        ? await makeSigningKey(variant.key, { expired: variant.key === 'expired' })
+        : undefined;
+    const served = await startAptMirror({
+      ...('tamper' in variant ? { tamper: variant.tamper } : {}),
+      ...('signing' in variant ? { signing: variant.signing } : {}),
+      ...('validUntil' in variant ? { validUntil: variant.validUntil } : {}),
+      // An expired key is the one trusted; another key signs while the mirror's own key is trusted.
+      ...(key ? { key } : {}),
+    });
+    try {
+      const trusted =
+        key && 'key' in variant && variant.key === 'expired'
+          ? { trust: { armoredKeys: key.armoredPublicKey, name: 'pg-apt-key' } }
+          : {};
+      const error = await provideClient(15, 15, options(served.url, trusted)).catch(
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/pg-apt-mirror: refused, nothing was installed from it: /);
+      expect((error as Error).message).toMatch(reason);
+      expect(served.requests.filter((path) => path.startsWith('/pool/'))).toEqual([]);
+      expect(await toolCacheEntries()).toEqual([]);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('verifies Release with its detached Release.gpg where there is no InRelease', async () => {
+    const served = await startAptMirror({ signing: 'detached' });
+    try {
+      const { client, stdout } = await install(15, 15, options(served.url));
+      expect(client).toMatchObject({ major: 15, source: 'apt repository' });
+      const suite = `/dists/${served.codename}-pgdg`;
+      expect(served.requests.slice(0, 3)).toEqual([
+        `${suite}/InRelease`,
+        `${suite}/Release`,
+        `${suite}/Release.gpg`,
+      ]);
+      expect(stdout).toContain(`index signed by ${(await mirrorSigningKey()).fingerprint}`);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('replaces a kept client when the signed index lists a newer build of its major', async () => {
+    const served = await startAptMirror();
+    try {
+      const first = await install(15, 15, options(served.url));
+      expect(first.client.source).toBe('apt repository');
+      const kept = served.packages.find((pkg) => pkg.name === MIRROR_CLIENT)!.version;
+      const newer = `${kept}.1`;
+      await served.republish(newer);
+      const second = await install(15, 15, options(served.url));
+      expect(second.stdout).toMatch(
+        /The tool cache holds pg_dump 15\.\d+, and .* lists a newer build: updating/,
+      );
+      expect(second.client.source).toBe('apt repository');
+      expect(second.stdout).toContain(`Downloading ${MIRROR_CLIENT} ${newer}`);
+      const third = await install(15, 15, options(served.url));
+      expect(third.client.source).toBe('tool cache');
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('uses a kept client with a warning naming its version when the repository cannot be read', async () => {
+    const served = await startAptMirror();
+    const first = await install(15, 15, options(served.url));
+    await served.stop();
+    const unreachable = `http://127.0.0.1:${await closedLoopbackPort()}`;
+    const second = await install(15, 15, options(unreachable));
+    expect(second.client).toMatchObject({ source: 'tool cache', binDir: first.client.binDir });
+    expect(second.stdout).toMatch(
+      new RegExp(
+        `::warning::Could not check .* for a newer PostgreSQL 15 client \\(pg-apt-mirror: .*ECONNREFUSED.*\\), so the kept pg_dump ${second.client.version.replace('.', '\\.')} from the tool cache is used\\.`,
+      ),
+    );
+  });
+});
+
 describe('provideClient when a source fails', () => {
   it('refuses a package whose SHA-256 differs from the index, and installs nothing', async () => {
-    const tampered = await startAptMirror({ tamper: true });
+    const tampered = await startAptMirror({ tamper: 'deb' });
     try {
       const error = await provideClient(15, 'auto', options(tampered.url)).catch((e: unknown) => e as Error);
       expect((error as Error).message).toMatch(
@@ -309,6 +436,38 @@ describe('provideClient when a source fails', () => {
     await expect(detectPlatform('/etc/os-release', 'linux', 'ia32')).rejects.toThrow(
       /^Unsupported architecture: ia32\./,
     );
+  });
+
+  it('reads Debian derivatives by their Debian codename, and others by their own', async () => {
+    const lmde = join(scratch, 'os-release-lmde');
+    await writeFile(
+      lmde,
+      'PRETTY_NAME="LMDE 6 (faye)"\nID=linuxmint\nID_LIKE=debian\nVERSION_CODENAME=faye\nDEBIAN_CODENAME=bookworm\n',
+    );
+    expect(await detectPlatform(lmde, 'linux', 'x64')).toMatchObject({
+      distro: 'debian',
+      codename: 'bookworm',
+    });
+    const kali = join(scratch, 'os-release-kali');
+    await writeFile(
+      kali,
+      'PRETTY_NAME="Kali GNU/Linux Rolling"\nID=kali\nID_LIKE=debian\nVERSION_CODENAME=kali-rolling\n',
+    );
+    const platform = await detectPlatform(kali, 'linux', 'x64');
+    expect(platform).toMatchObject({ distro: 'debian', codename: 'kali-rolling' });
+    const served = await startAptMirror();
+    try {
+      const error = await provideClient(
+        15,
+        15,
+        options(served.url, { platform: () => Promise.resolve(platform) }),
+      ).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toMatch(
+        /has no suite kali-rolling-pgdg \(Kali GNU\/Linux Rolling may be too new or too old for it\)/,
+      );
+    } finally {
+      await served.stop();
+    }
   });
 
   it('reads Ubuntu derivatives by their Ubuntu codename', async () => {

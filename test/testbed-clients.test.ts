@@ -125,7 +125,7 @@ describe('the local apt mirror', () => {
   });
 
   it('when tampered, serves a postgresql-client-15 .deb whose SHA-256 differs from the index', async () => {
-    const served = await mirror({ tamper: true, codename: 'trixie' });
+    const served = await mirror({ tamper: 'deb', codename: 'trixie' });
 
     const index = parsePackagesIndex((await download(`${served.url}${indexPath('trixie')}`)).toString());
     const client = newestPackage(index, MIRROR_CLIENT, 'amd64')!;

@@ -3,16 +3,21 @@ import { errorMessage } from '../shared/errors.js';
 import type { Platform } from './platform.js';
 
 /** Bump when the layout of a cached client folder changes, so old entries are not restored. */
-const LAYOUT_VERSION = 'v1';
+const LAYOUT_VERSION = 'v2';
 
 /** The Actions cache as the installer uses it: best effort, a failure is a warning and a miss. */
 export interface ClientCacheStore {
-  restore(dir: string, key: string): Promise<boolean>;
+  /** Restores `key`, or the newest entry starting with one of `restoreKeys`; resolves to the key restored. */
+  restore(dir: string, key: string, restoreKeys: readonly string[]): Promise<string | undefined>;
   save(dir: string, key: string): Promise<void>;
 }
 
-export function clientCacheKey(major: number, platform: Platform): string {
-  return `postgresql-client-${major}-${platform.distro}-${platform.codename}-${platform.debArch}-${LAYOUT_VERSION}`;
+/**
+ * The start of the Actions-cache key of a client: the package version follows, so a new point release is a new
+ * key (and a miss) rather than a stale hit.
+ */
+export function clientCacheKeyPrefix(major: number, platform: Platform): string {
+  return `postgresql-client-${major}-${platform.distro}-${platform.codename}-${platform.debArch}-${LAYOUT_VERSION}-`;
 }
 
 /**
@@ -24,19 +29,19 @@ function loadCache(): Promise<typeof import('@actions/cache')> {
 }
 
 export const actionsCacheStore: ClientCacheStore = {
-  async restore(dir, key) {
+  async restore(dir, key, restoreKeys) {
     const cache = await loadCache();
     if (!cache.isFeatureAvailable()) {
       core.warning('The Actions cache service is not available to this run; the client will be downloaded.');
-      return false;
+      return undefined;
     }
     try {
-      return (await cache.restoreCache([dir], key)) !== undefined;
+      return await cache.restoreCache([dir], key, [...restoreKeys]);
     } catch (error) {
       core.warning(
         `Restoring the client from the Actions cache failed, downloading instead: ${errorMessage(error)}`,
       );
-      return false;
+      return undefined;
     }
   },
   async save(dir, key) {

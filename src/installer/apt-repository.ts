@@ -1,18 +1,22 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { CLIENT_PROGRAMS } from '../shared/constants.js';
 import { type AptPackage, newestPackage, parsePackagesIndex } from './apt-index.js';
 import { extractDeb } from './deb-archive.js';
 import type { Platform } from './platform.js';
-import { DownloadError, downloadVerified, fetchBuffer } from './verified-download.js';
+import { compressionOf, decompress } from './decompress.js';
+import { checkReleaseFile, type SignedRelease } from './signed-release.js';
+import { downloadVerified, fetchBuffer } from './verified-download.js';
 
-/** The `Packages` index of one suite of a PostgreSQL apt repository. */
+/** The `Packages` index of one suite of a PostgreSQL apt repository, checked against its signed release. */
 export interface RepositoryIndex {
   /** The URL of the repository root (the `pg-apt-mirror` input). */
   readonly mirror: string;
   readonly suite: string;
+  /** The index file's path below `dists/<suite>/` and its signed SHA-256. */
+  readonly path: string;
+  readonly sha256: string;
   readonly packages: readonly AptPackage[];
 }
 
@@ -28,28 +32,38 @@ export function suiteFor(platform: Platform): string {
   return `${platform.codename}-pgdg`;
 }
 
-/** Fetches `dists/<codename>-pgdg/main/binary-<arch>/Packages.gz` (or the uncompressed `Packages`). */
-export async function fetchRepositoryIndex(mirror: string, platform: Platform): Promise<RepositoryIndex> {
-  const suite = suiteFor(platform);
-  const base = `${mirror.replace(/\/+$/, '')}/dists/${suite}/main/binary-${platform.debArch}/Packages`;
-  let text: string;
-  try {
-    text = gunzipSync(await fetchBuffer(`${base}.gz`)).toString('utf8');
-  } catch (error) {
-    if (!(error instanceof DownloadError && error.status === 404)) throw error;
-    try {
-      text = (await fetchBuffer(base)).toString('utf8');
-    } catch (plainError) {
-      if (plainError instanceof DownloadError && plainError.status === 404) {
-        throw new PackageNotInRepositoryError(
-          `the apt repository ${mirror} has no suite ${suite} for ${platform.debArch} ` +
-            `(${platform.prettyName} may be too new or too old for it)`,
-        );
-      }
-      throw plainError;
-    }
+/** The index files apt would read for a component, most compressed first. */
+export function indexPaths(component: string, platform: Platform): string[] {
+  const base = `${component}/binary-${platform.debArch}/Packages`;
+  return [`${base}.xz`, `${base}.gz`, base];
+}
+
+/**
+ * Downloads the component's `Packages` index that the signed release lists (xz, gzip or plain) and checks it
+ * against the SHA-256 and size signed there before reading a line of it.
+ */
+export async function fetchRepositoryIndex(
+  mirror: string,
+  release: SignedRelease,
+  component: string,
+  platform: Platform,
+): Promise<RepositoryIndex> {
+  const path = indexPaths(component, platform).find((candidate) => release.files.has(candidate));
+  if (!path) {
+    throw new PackageNotInRepositoryError(
+      `the apt repository ${mirror} lists no ${component} index for ${platform.debArch} in ${release.suite}`,
+    );
   }
-  return { mirror, suite, packages: parsePackagesIndex(text) };
+  const bytes = await fetchBuffer(`${release.url}/${path}`);
+  checkReleaseFile(release, path, bytes);
+  const text = (await decompress(bytes, compressionOf(path))).toString('utf8');
+  return {
+    mirror,
+    suite: release.suite,
+    path,
+    sha256: release.files.get(path)!.sha256,
+    packages: parsePackagesIndex(text),
+  };
 }
 
 /** The client majors the index offers (`postgresql-client-<major>` packages), ascending. */
@@ -121,6 +135,7 @@ export async function installClientPackages(
           },
           repository: index.mirror,
           suite: index.suite,
+          index: { path: index.path, sha256: index.sha256 },
           arch: platform.debArch,
         },
         null,

@@ -3,19 +3,14 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { Input } from '../shared/constants.js';
 import { errorMessage, InputError } from '../shared/errors.js';
-import { type ClientCacheStore, clientCacheKey } from './actions-cache-store.js';
-import {
-  clientMajorsIn,
-  clientPackagesIn,
-  fetchRepositoryIndex,
-  installClientPackages,
-  PackageNotInRepositoryError,
-  type RepositoryClientPackages,
-  type RepositoryIndex,
-} from './apt-repository.js';
+import { type ClientCacheStore, clientCacheKeyPrefix } from './actions-cache-store.js';
+import { clientMajorsIn, installClientPackages, PackageNotInRepositoryError } from './apt-repository.js';
+import { readClientRecord } from './client-record.js';
 import { type PgClient, probeClient } from './pg-client.js';
 import type { Platform } from './platform.js';
 import { listRunnerClients, type RunnerSearch } from './runner-clients.js';
+import { type NewestClient, RepositoryLayer, type RepositoryTrust } from './repository-layer.js';
+import { ReleaseVerificationError } from './signed-release.js';
 import { listToolCacheClients, storeInToolCache } from './tool-cache-clients.js';
 
 /** `auto`, or an explicit client major. */
@@ -24,6 +19,8 @@ export type RequestedVersion = 'auto' | number;
 export interface InstallerOptions {
   /** Base URL of a PostgreSQL apt repository (`pg-apt-mirror`). */
   readonly mirror: string;
+  /** The key its signed release must verify with: the pinned repository key, or `pg-apt-key`. */
+  readonly trust: RepositoryTrust;
   readonly runnerSearch: RunnerSearch;
   readonly cacheStore: ClientCacheStore;
   /** Where clients are assembled before the tool cache takes them (`$RUNNER_TEMP`); also the Actions-cache path. */
@@ -85,8 +82,8 @@ export async function provideClient(
 class ClientSearch {
   private runnerClients?: Promise<PgClient[]>;
   private cachedClients?: Promise<PgClient[]>;
-  private index?: Promise<RepositoryIndex>;
   private platformPromise?: Promise<Platform>;
+  private layer?: RepositoryLayer;
   private readonly misses = new Map<number, string[]>();
 
   constructor(private readonly options: InstallerOptions) {}
@@ -100,67 +97,116 @@ class ClientSearch {
     if (onRunner) return this.found(onRunner);
     this.miss(major, `not on the runner`);
 
-    const inToolCache = (await this.toolCache()).find((client) => client.major === major);
-    if (inToolCache) return this.found(inToolCache);
-    this.miss(major, 'not in the tool cache');
-
     let platform: Platform;
     try {
       platform = await this.platform();
     } catch (error) {
+      const inToolCache = (await this.toolCache()).find((client) => client.major === major);
+      if (inToolCache) return this.found(inToolCache);
       this.miss(major, errorMessage(error));
       return undefined;
     }
-    return (await this.fromActionsCache(major, platform)) ?? (await this.fromRepository(major, platform));
+    const repository = this.repository(platform);
+    return (
+      (await this.fromToolCache(major, repository)) ??
+      (await this.fromActionsCache(major, platform, repository)) ??
+      (await this.fromRepository(major, platform, repository))
+    );
   }
 
   async nearestNewerMajor(major: number): Promise<number | undefined> {
     const majors = [...(await this.runner()), ...(await this.toolCache())].map((client) => client.major);
-    const index = await this.index?.catch(() => undefined);
+    const index = this.layer && (await this.layer.mainIndex().catch(() => undefined));
     if (index) majors.push(...clientMajorsIn(index));
     const newer = majors.filter((candidate) => candidate > major);
     return newer.length ? Math.min(...newer) : undefined;
   }
 
-  private async fromActionsCache(major: number, platform: Platform): Promise<PgClient | undefined> {
+  /** The tool cache's newest build of `major`, while the repository lists no newer one. */
+  private async fromToolCache(major: number, repository: RepositoryLayer): Promise<PgClient | undefined> {
+    const kept = (await this.toolCache()).find((client) => client.major === major);
+    if (!kept) {
+      this.miss(major, 'not in the tool cache');
+      return undefined;
+    }
+    if (await this.isNewest(kept, repository)) return this.found(kept);
+    core.info(
+      `The tool cache holds pg_dump ${kept.version}, and ${repository.mirror} lists a newer build: updating`,
+    );
+    this.miss(major, `the tool cache's pg_dump ${kept.version} is not the newest build`);
+    return undefined;
+  }
+
+  /** Whether a kept client is current; when the repository cannot say, it is used with a warning naming it. */
+  private async isNewest(client: PgClient, repository: RepositoryLayer): Promise<boolean> {
+    try {
+      return await repository.isNewest(await readClientRecord(client.binDir), client.version, client.major);
+    } catch (error) {
+      core.warning(
+        `Could not check ${repository.mirror} for a newer PostgreSQL ${client.major} client ` +
+          `(${repositoryProblem(error)}), so the kept pg_dump ${client.version} from the ${client.source} is used.`,
+      );
+      return true;
+    }
+  }
+
+  private async fromActionsCache(
+    major: number,
+    platform: Platform,
+    repository: RepositoryLayer,
+  ): Promise<PgClient | undefined> {
     const dir = this.stagingDir(major);
     await rm(dir, { recursive: true, force: true });
-    const key = clientCacheKey(major, platform);
-    if (!(await this.options.cacheStore.restore(dir, key))) {
+    // The key names the newest build the signed index lists; when it cannot be read, any kept build will do.
+    const newest = await repository.newest(major).then(
+      (found) => found.packages.client.version,
+      () => undefined,
+    );
+    const prefix = clientCacheKeyPrefix(major, platform);
+    const key = newest === undefined ? undefined : `${prefix}${newest}`;
+    const restored = await this.options.cacheStore.restore(dir, key ?? prefix, key ? [] : [prefix]);
+    if (!restored) {
       this.miss(major, 'not in the Actions cache');
       return undefined;
     }
     const version = await probeClient(join(dir, 'bin'));
     if (version?.major !== major) {
       core.warning(
-        `The Actions cache entry ${key} holds no working PostgreSQL ${major} client; downloading instead.`,
+        `The Actions cache entry ${restored} holds no working PostgreSQL ${major} client; downloading instead.`,
       );
       this.miss(major, 'the Actions cache entry does not run');
       return undefined;
+    }
+    if (!key) {
+      core.warning(
+        `Could not read ${repository.mirror} to find the newest PostgreSQL ${major} client, so pg_dump ` +
+          `${version.version} kept in the Actions cache (${restored}) is used.`,
+      );
     }
     const binDir = await storeInToolCache(dir, version, this.options.arch);
     return this.found({ ...version, binDir, source: 'Actions cache' });
   }
 
-  private async fromRepository(major: number, platform: Platform): Promise<PgClient | undefined> {
-    let index: RepositoryIndex;
-    let packages: RepositoryClientPackages;
+  private async fromRepository(
+    major: number,
+    platform: Platform,
+    repository: RepositoryLayer,
+  ): Promise<PgClient | undefined> {
+    let newest: NewestClient;
     try {
-      index = await this.repositoryIndex(platform);
-      packages = clientPackagesIn(index, major, platform);
+      newest = await repository.newest(major);
     } catch (error) {
-      // Not offered, or the repository did not answer: the caller may still fall back to a newer local client.
+      // Not offered, refused, or the repository did not answer: the caller may still fall back to a newer client.
       this.miss(
         major,
-        error instanceof PackageNotInRepositoryError
-          ? error.message
-          : `pg-apt-mirror: ${errorMessage(error)}`,
+        error instanceof PackageNotInRepositoryError ? error.message : repositoryProblem(error),
       );
       return undefined;
     }
+    const { index, packages } = newest;
     core.info(
       `Downloading ${packages.client.name} ${packages.client.version} and libpq5 ${packages.libpq.version} ` +
-        `from ${index.mirror} (${index.suite}, ${platform.debArch})`,
+        `from ${index.mirror} (${index.suite}, ${platform.debArch}; index signed by ${(await repository.release()).signedBy})`,
     );
     const dir = this.stagingDir(major);
     await rm(dir, { recursive: true, force: true });
@@ -174,7 +220,10 @@ class ClientSearch {
           `${platform.prettyName}: a system library it needs may be missing.`,
       );
     }
-    await this.options.cacheStore.save(dir, clientCacheKey(major, platform));
+    await this.options.cacheStore.save(
+      dir,
+      `${clientCacheKeyPrefix(major, platform)}${packages.client.version}`,
+    );
     const binDir = await storeInToolCache(dir, version, this.options.arch);
     return this.found({ ...version, binDir, source: 'apt repository' });
   }
@@ -209,8 +258,16 @@ class ClientSearch {
     return this.platformPromise;
   }
 
-  private repositoryIndex(platform: Platform): Promise<RepositoryIndex> {
-    this.index ??= fetchRepositoryIndex(this.options.mirror, platform);
-    return this.index;
+  private repository(platform: Platform): RepositoryLayer {
+    this.layer ??= new RepositoryLayer(this.options.mirror, this.options.trust, platform);
+    return this.layer;
   }
+}
+
+/** Why the repository gave nothing: refused (and nothing installed from it), or what the download said. */
+function repositoryProblem(error: unknown): string {
+  if (error instanceof ReleaseVerificationError) {
+    return `pg-apt-mirror: refused, nothing was installed from it: ${error.message}`;
+  }
+  return `pg-apt-mirror: ${errorMessage(error)}`;
 }

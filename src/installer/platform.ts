@@ -72,8 +72,10 @@ export async function detectPlatform(
   const distro = ['debian', 'ubuntu'].includes(id)
     ? id
     : idLike.find((like) => like === 'ubuntu' || like === 'debian');
-  const codename =
-    fields.get(distro === 'ubuntu' && id !== 'ubuntu' ? 'UBUNTU_CODENAME' : 'VERSION_CODENAME') ?? '';
+  // A derivative names the release it is built on: UBUNTU_CODENAME (Mint, Pop!_OS), DEBIAN_CODENAME (LMDE).
+  const derived =
+    id === distro ? undefined : fields.get(distro === 'ubuntu' ? 'UBUNTU_CODENAME' : 'DEBIAN_CODENAME');
+  const codename = derived ?? fields.get('VERSION_CODENAME') ?? '';
   if (!distro || !codename) {
     throw new UnsupportedPlatformError(
       `Unsupported platform: ${prettyName || 'an unknown Linux'}. The PostgreSQL apt repository serves Debian and ` +

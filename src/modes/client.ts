@@ -4,6 +4,7 @@ import type { Inputs } from '../inputs.js';
 import { actionsCacheStore } from '../installer/actions-cache-store.js';
 import { type InstallerOptions, provideClient } from '../installer/install-client.js';
 import type { PgClient } from '../installer/pg-client.js';
+import { PGDG_KEY, PGDG_KEY_FINGERPRINT } from '../installer/pgdg-key.js';
 import { detectPlatform } from '../installer/platform.js';
 import { defaultRunnerSearch } from '../installer/runner-clients.js';
 import { runnerTemp } from '../shared/runner-temp.js';
@@ -24,6 +25,9 @@ export async function provideClientForMajor(major: number, inputs: Inputs): Prom
 export function installerOptions(inputs: Inputs, env: NodeJS.ProcessEnv = process.env): InstallerOptions {
   return {
     mirror: inputs.pgAptMirror,
+    trust: inputs.pgAptKey
+      ? { armoredKeys: inputs.pgAptKey, name: 'pg-apt-key' }
+      : { armoredKeys: PGDG_KEY, name: `the PostgreSQL apt repository key ${PGDG_KEY_FINGERPRINT}` },
     runnerSearch: defaultRunnerSearch(env),
     cacheStore: actionsCacheStore,
     workDir: runnerTemp(env),

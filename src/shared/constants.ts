@@ -15,6 +15,7 @@ export enum Input {
   Passphrase = 'passphrase',
   PgVersion = 'pg-version',
   PgAptMirror = 'pg-apt-mirror',
+  PgAptKey = 'pg-apt-key',
   Compression = 'compression',
   RowCounts = 'row-counts',
   PgDumpArgs = 'pg-dump-args',
@@ -54,6 +55,8 @@ export enum Output {
 }
 
 export const DEFAULT_APT_MIRROR = 'https://apt.postgresql.org/pub/repos/apt';
+/** Where the PostgreSQL apt repository keeps the suites of distributions past their end of life. */
+export const ARCHIVE_APT_MIRROR = 'https://apt-archive.postgresql.org/pub/repos/apt';
 
 /** The tool-cache name under which downloaded clients are stored (`$RUNNER_TOOL_CACHE/postgresql-client/…`). */
 export const CLIENT_TOOL_NAME = 'postgresql-client';

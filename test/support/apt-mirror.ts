@@ -1,8 +1,9 @@
 /**
  * A local stand-in for the PostgreSQL apt repository (apt.postgresql.org's layout), served over HTTP on 127.0.0.1.
- * It holds Debian bookworm's real postgresql-client-15 and libpq5, and a `Packages` index (plain and gzipped) that
- * this module writes for them. With `tamper`, the served client .deb has one byte flipped while the index keeps
- * the genuine SHA-256, as a compromised or corrupted mirror would.
+ * It holds Debian bookworm's real postgresql-client-15 and libpq5, a `Packages` index (plain and gzipped) that
+ * this module writes for them, and the suite's `Release` signed with a key the tests make (`InRelease`, and
+ * `Release` with `Release.gpg`). With `tamper`, one part is changed after signing, as a compromised or corrupted
+ * mirror would serve it: the client .deb (one byte flipped), the `Packages` index, or the signed `InRelease`.
  */
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 
 import type { AptPackage } from '../../src/installer/apt-index.js';
 import { detectPlatform } from '../../src/installer/platform.js';
+import { clearSign, detachSign, mirrorSigningKey, releaseText, type SigningKey } from './apt-signing.js';
 import { type DebianPackageFile, ensureDebianPackages } from './debian-packages.js';
 
 export const MIRROR_CLIENT = 'postgresql-client-15';
@@ -31,12 +33,28 @@ export interface AptMirror {
   readonly codename: string;
   /** Path of every request received, in order, e.g. `/dists/bookworm-pgdg/main/binary-amd64/Packages`. */
   readonly requests: string[];
+  /** The armored public key that verifies the mirror's signature. */
+  readonly publicKey: string;
+  /** The action's inputs that point at this mirror and trust its key. */
+  readonly inputs: { readonly 'pg-apt-mirror': string; readonly 'pg-apt-key': string };
+  /** Publishes the client under another version (the same file), as a new point release, and signs again. */
+  republish(clientVersion: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface AptMirrorOptions {
-  /** Serve a postgresql-client-15 .deb that differs from the one the index describes. */
-  readonly tamper?: boolean;
+  /**
+   * Change one part after signing: `deb`, the postgresql-client-15 file differs from the one the index
+   * describes; `packages`, the index differs from the one the release lists; `release`, InRelease differs from
+   * what was signed.
+   */
+  readonly tamper?: 'deb' | 'packages' | 'release';
+  /** How the release is signed: `InRelease` and `Release.gpg` (the default), only one of them, or not at all. */
+  readonly signing?: 'both' | 'inline' | 'detached' | 'unsigned';
+  /** The key that signs; the tests' mirror key by default. */
+  readonly key?: SigningKey;
+  /** The release's `Valid-Until`. */
+  readonly validUntil?: Date;
   /**
    * Distribution codename of the `dists/<codename>-pgdg` folder; by default this machine's, so the installer run
    * here finds it (bookworm's client runs on every newer Debian and Ubuntu).
@@ -62,17 +80,32 @@ export async function startAptMirror(options: AptMirrorOptions = {}): Promise<Ap
   try {
     const debs = await mirrorDebianPackages();
     for (const deb of debs)
-      await placeDeb(root, deb, options.tamper === true && deb.pkg.name === MIRROR_CLIENT);
+      await placeDeb(root, deb, options.tamper === 'deb' && deb.pkg.name === MIRROR_CLIENT);
     const codename = options.codename ?? (await machineCodename());
-    await writeIndex(join(root, 'dists', `${codename}-pgdg`), debs);
+    const key = options.key ?? (await mirrorSigningKey());
+    const distDir = join(root, 'dists', `${codename}-pgdg`);
+    const publish = async (packages: readonly AptPackage[]) => {
+      await writeIndex(distDir, packages);
+      await writeRelease(distDir, `${codename}-pgdg`, key, options);
+    };
+    await publish(debs.map((deb) => deb.pkg));
     const requests: string[] = [];
     const server = await listen(root, requests);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      url,
       codename,
       root,
       packages: debs.map((deb) => deb.pkg),
       requests,
+      publicKey: key.armoredPublicKey,
+      inputs: { 'pg-apt-mirror': url, 'pg-apt-key': key.armoredPublicKey },
+      republish: (clientVersion) =>
+        publish(
+          debs.map((deb) =>
+            deb.pkg.name === MIRROR_CLIENT ? { ...deb.pkg, version: clientVersion } : deb.pkg,
+          ),
+        ),
       stop: async () => {
         await closeServer(server);
         await rm(root, { recursive: true, force: true });
@@ -98,12 +131,54 @@ async function placeDeb(root: string, deb: DebianPackageFile, tamper: boolean): 
   await writeFile(target, bytes);
 }
 
-async function writeIndex(distDir: string, debs: readonly DebianPackageFile[]): Promise<void> {
+async function writeIndex(distDir: string, packages: readonly AptPackage[]): Promise<void> {
   const binaryDir = join(distDir, 'main', `binary-${ARCHITECTURE}`);
-  const text = [...debs.map((deb) => stanza(deb.pkg)), ...decoyStanzas()].join('\n');
+  const text = [...packages.map((pkg) => stanza(pkg)), ...decoyStanzas()].join('\n');
   await mkdir(binaryDir, { recursive: true });
   await writeFile(join(binaryDir, 'Packages'), text);
   await writeFile(join(binaryDir, 'Packages.gz'), gzipSync(text));
+}
+
+/** The suite's Release, listing every index file, signed as `options.signing` says; then `options.tamper`. */
+async function writeRelease(
+  distDir: string,
+  suite: string,
+  key: SigningKey,
+  options: AptMirrorOptions,
+): Promise<void> {
+  const indexes = [`main/binary-${ARCHITECTURE}/Packages`, `main/binary-${ARCHITECTURE}/Packages.gz`];
+  const files = new Map<string, Buffer>();
+  for (const path of indexes) files.set(path, await readFile(join(distDir, path)));
+  const text = releaseText({
+    suite,
+    components: ['main'],
+    architectures: [ARCHITECTURE],
+    files,
+    ...(options.validUntil ? { validUntil: options.validUntil } : {}),
+  });
+  const signing = options.signing ?? 'both';
+  await writeFile(join(distDir, 'Release'), text);
+  for (const stale of ['InRelease', 'Release.gpg']) await rm(join(distDir, stale), { force: true });
+  if (signing === 'both' || signing === 'inline') {
+    const signed = await clearSign(text, key);
+    // One hex digit of the first SHA-256 line changed: the text no longer matches its signature.
+    const served =
+      options.tamper === 'release'
+        ? signed.replace(/^ ([0-9a-f])/m, (_line, digit: string) => ` ${digit === '0' ? '1' : '0'}`)
+        : signed;
+    await writeFile(join(distDir, 'InRelease'), served);
+  }
+  if (signing === 'both' || signing === 'detached')
+    await writeFile(join(distDir, 'Release.gpg'), await detachSign(text, key));
+  if (options.tamper === 'packages') {
+    for (const path of indexes) {
+      const tampered = (await readFile(join(distDir, path.replace(/\.gz$/, '')), 'utf8')).replace(
+        /^Version: (.*)$/m,
+        'Version: 99:$1',
+      );
+      await writeFile(join(distDir, path), path.endsWith('.gz') ? gzipSync(tampered) : tampered);
+    }
+  }
 }
 
 function stanza(pkg: AptPackage): string {
