@@ -15,7 +15,7 @@ import { type ClientRecord, upstreamVersion } from './client-record.js';
 import type { Platform } from './platform.js';
 import { fetchSignedRelease, type SignedRelease, SuiteNotFoundError } from './signed-release.js';
 
-/** The keys a repository's release must be signed with, and how to name them in a message. */
+/** The keys a repository's release must be signed with, and how to name them when they do not parse. */
 export interface RepositoryTrust {
   readonly armoredKeys: string;
   readonly name: string;
@@ -40,15 +40,13 @@ export class RepositoryLayer {
   /** The suite's signed release, fetched and verified once. */
   release(): Promise<SignedRelease> {
     const suite = suiteFor(this.platform);
-    this.#release ??= fetchSignedRelease(this.mirror, suite, this.trust.armoredKeys).catch(
-      (error: unknown) => {
-        if (!(error instanceof SuiteNotFoundError)) throw error;
-        throw new PackageNotInRepositoryError(
-          `the apt repository ${this.mirror} has no suite ${suite} ` +
-            `(${this.platform.prettyName} may be too new or too old for it)`,
-        );
-      },
-    );
+    this.#release ??= fetchSignedRelease(this.mirror, suite, this.trust).catch((error: unknown) => {
+      if (!(error instanceof SuiteNotFoundError)) throw error;
+      throw new PackageNotInRepositoryError(
+        `the apt repository ${this.mirror} has no suite ${suite} ` +
+          `(${this.platform.prettyName} may be too new or too old for it)`,
+      );
+    });
     return this.#release;
   }
 

@@ -76,11 +76,11 @@ export async function readPublicKeys(armored: string, what: string): Promise<imp
 export async function fetchSignedRelease(
   repository: string,
   suite: string,
-  armoredKeys: string,
+  trust: { readonly armoredKeys: string; readonly name: string },
   now: Date = new Date(),
 ): Promise<SignedRelease> {
   const url = `${repository.replace(/\/+$/, '')}/dists/${suite}`;
-  const keys = await readPublicKeys(armoredKeys, 'The apt repository key');
+  const keys = await readPublicKeys(trust.armoredKeys, trust.name);
   const inRelease = await fetchOptional(`${url}/InRelease`);
   let verified: { text: string; signedBy: string };
   if (inRelease) {
