@@ -1,11 +1,24 @@
+import type { ChildProcess } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdir, readFile } from 'node:fs/promises';
 
 /**
- * Records the command line of every descendant of this process while it runs (polling /proc), so tests can
- * prove that no secret ever reaches a child's argv: pg_dump, pg_restore, psql, bash, tar…
+ * Records the command line of every descendant of this process while it runs, so tests can prove that no secret
+ * ever reaches a child's argv: pg_dump, pg_restore, psql, bash, tar… Node's `child_process` channel reports every
+ * direct child, however briefly it lives; polling /proc adds their own children (psql under bash), which a poll
+ * can miss when they end at once.
  */
 export function watchChildArgv(intervalMs = 15): { stop(): Promise<string[]> } {
   const seen = new Map<number, string>();
+  const direct: string[] = [];
+  const onChild = (message: unknown): void => {
+    const child = (message as { process: ChildProcess }).process;
+    // The channel fires before spawn() fills in the command line.
+    queueMicrotask(() => {
+      if (child.spawnargs.length > 0) direct.push(child.spawnargs.join(' ').trim());
+    });
+  };
+  subscribe('child_process', onChild);
   const running = { value: true };
   const loop = (async () => {
     while (running.value) {
@@ -17,7 +30,8 @@ export function watchChildArgv(intervalMs = 15): { stop(): Promise<string[]> } {
     async stop() {
       running.value = false;
       await loop;
-      return [...seen.values()];
+      unsubscribe('child_process', onChild);
+      return [...new Set([...direct, ...seen.values()])];
     },
   };
 }
