@@ -26,7 +26,8 @@ export type Mode = (typeof MODES)[number];
 interface CommonInputs {
   readonly storage: S3Settings;
   readonly pgVersion: RequestedVersion;
-  readonly pgAptMirror: string;
+  /** One or more repository base URLs, tried in order. */
+  readonly pgAptMirrors: readonly string[];
   /** The armored key(s) of `pg-apt-key`; undefined trusts the pinned PostgreSQL repository key. */
   readonly pgAptKey: string | undefined;
   readonly notify: NotifyWhen;
@@ -75,7 +76,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const common: CommonInputs = {
     storage: readStorage(secretAccessKey),
     pgVersion: readPgVersion(),
-    pgAptMirror: readAptMirror(),
+    pgAptMirrors: readAptMirrors(),
     pgAptKey: readAptKey(),
     notify: readChoice(Input.Notify, ['failure', 'always', 'never'] as const, 'failure'),
     slackWebhookUrl: readSlackWebhook(slackWebhookUrl),
@@ -436,7 +437,11 @@ function readAptKey(): string | undefined {
   return raw;
 }
 
-function readAptMirror(): string {
+/** One URL, or several separated by spaces or new lines: the repositories to try, in order. */
+function readAptMirrors(): string[] {
   const raw = (core.getInput(Input.PgAptMirror) || DEFAULT_APT_MIRROR).trim();
-  return httpUrl(Input.PgAptMirror, raw, 'give the base URL of a PostgreSQL apt repository');
+  return raw
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((url) => httpUrl(Input.PgAptMirror, url, 'give the base URL of a PostgreSQL apt repository'));
 }

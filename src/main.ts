@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { Output } from './shared/constants.js';
 import { errorMessage } from './shared/errors.js';
+import { trustSystemCertificates } from './shared/system-certificates.js';
 import { type Inputs, loadDrillTargetInputs, loadInputs } from './inputs.js';
 import { startDrillTarget, stopDrillTarget } from './modes/drill-target-mode.js';
 import { backupMode } from './modes/backup-mode.js';
@@ -14,6 +15,8 @@ import { createS3Client } from './storage/s3-client.js';
 export async function run(task: () => Promise<void> = runAction): Promise<void> {
   const started = performance.now();
   try {
+    // First, before any connection: a TLS-inspecting proxy's CA is in the system store (system-certificates.ts).
+    trustSystemCertificates();
     await task();
   } catch (error) {
     core.setFailed(errorMessage(error));

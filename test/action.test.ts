@@ -54,6 +54,9 @@ describe('the action, run as the runner runs it', () => {
     expect(result.failed, result.stdout).toBe(false);
     expect(result.outputs['server-version']).toBe(server.version);
     expect(result.outputs['pg-dump-version']).toMatch(/^17\.\d+$/);
+    // The test bed's tool cache holds client 17, which the mirror (serving only 15) has no newer build of.
+    expect(result.outputs['pg-dump-source']).toBe('tool-cache');
+    expect(result.files).toContain(`pg_dump ${result.outputs['pg-dump-version']} (from the tool cache)`);
     expect(Number(result.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
     expect(result.paths).toHaveLength(1);
     expect(result.paths[0]).toContain(join(runnerEnv.RUNNER_TOOL_CACHE!, 'postgresql-client', '17.'));

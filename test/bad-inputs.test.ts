@@ -110,6 +110,14 @@ describe('bad-input suite', () => {
       /^::error::Input 'pg-apt-mirror': 'ftp:\/\/mirror\.example\/apt' must be an http:\/\/ or https:\/\/ URL/m,
     ],
     [
+      'a list of mirrors with one that is not a URL',
+      () => ({
+        'database-url': server.url(),
+        'pg-apt-mirror': 'https://mirror.example/apt\n  apt.example/postgresql',
+      }),
+      /^::error::Input 'pg-apt-mirror': 'apt\.example\/postgresql' is not a URL: give the base URL of a PostgreSQL apt repository/m,
+    ],
+    [
       'a pg-apt-key that is not an armored public key',
       () => ({ 'database-url': server.url(), 'pg-apt-key': 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8' }),
       /^::error::Input 'pg-apt-key': give the repository's signing key as an armored OpenPGP public key/m,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_SOURCE_OUTPUT } from '../src/installer/pg-client.js';
 import type { Manifest } from '../src/shared/manifest.js';
 import { latestManifestKey } from '../src/storage/backup-catalog.js';
 import { runAction } from './support/action-run.js';
@@ -123,6 +124,12 @@ describe.each([15, 17, 18] as const)(
       expect(age).toBeLessThanOrEqual(Math.ceil((Date.now() - backupStarted) / 1000));
       expect(Number(result.outputs['restore-seconds'])).toBeGreaterThan(0);
       expect(result.outputs['pg-dump-version']).toMatch(new RegExp(`^${major}\\.`));
+      const clientSource = Object.entries(CLIENT_SOURCE_OUTPUT).find(
+        ([, output]) => output === result.outputs['pg-dump-source'],
+      )?.[0];
+      expect(result.files).toContain(
+        `<td>Restored with</td><td>pg_restore ${result.outputs['pg-dump-version']} (from the ${clientSource})</td>`,
+      );
 
       const restored = await countRows(target, 'app');
       for (const [table, rows] of atBackup) {

@@ -38,9 +38,9 @@ afterEach(async () => {
 /** Every test mirror signs with the tests' mirror key; the installer trusts it as a user's pg-apt-key. */
 const trust = { armoredKeys: (await mirrorSigningKey()).armoredPublicKey, name: 'pg-apt-key' };
 
-function options(mirror: string, overrides: Partial<InstallerOptions> = {}): InstallerOptions {
+function options(mirror: string | string[], overrides: Partial<InstallerOptions> = {}): InstallerOptions {
   return {
-    mirror,
+    mirrors: typeof mirror === 'string' ? [mirror] : mirror,
     trust,
     runnerSearch: { systemRoots: [], pathDirs: [] },
     cacheStore: actionsCacheStore,
@@ -324,7 +324,9 @@ describe('provideClient with a signed repository', () => {
         (e: unknown) => e as Error,
       );
       expect(error).toBeInstanceOf(Error);
-      expect((error as Error).message).toMatch(/pg-apt-mirror: refused, nothing was installed from it: /);
+      expect((error as Error).message).toMatch(
+        /pg-apt-mirror http:\/\/127\.0\.0\.1:\d+: refused, nothing was installed from it: /,
+      );
       expect((error as Error).message).toMatch(reason);
       expect(served.requests.filter((path) => path.startsWith('/pool/'))).toEqual([]);
       expect(await toolCacheEntries()).toEqual([]);
@@ -380,7 +382,7 @@ describe('provideClient with a signed repository', () => {
     expect(second.client).toMatchObject({ source: 'tool cache', binDir: first.client.binDir });
     expect(second.stdout).toMatch(
       new RegExp(
-        `::warning::Could not check .* for a newer PostgreSQL 15 client \\(pg-apt-mirror: .*ECONNREFUSED.*\\), so the kept pg_dump ${second.client.version.replace('.', '\\.')} from the tool cache is used\\.`,
+        `::warning::Could not check .* for a newer PostgreSQL 15 client \\(pg-apt-mirror http://127\\.0\\.0\\.1:\\d+: .*ECONNREFUSED.*\\), so the kept pg_dump ${second.client.version.replace('.', '\\.')} from the tool cache is used\\.`,
       ),
     );
   });
@@ -406,7 +408,7 @@ describe('provideClient when a source fails', () => {
     const { client, stdout } = await install(15, 'auto', options(unreachable));
     expect(client.major).toBe(17);
     expect(stdout).toMatch(
-      /::warning title=pg_dump 17 used for a PostgreSQL 15 server::.*pg-apt-mirror: could not download http:\/\/127\.0\.0\.1:\d+\/dists\/[a-z]+-pgdg\//,
+      /::warning title=pg_dump 17 used for a PostgreSQL 15 server::.*pg-apt-mirror http:\/\/127\.0\.0\.1:\d+: could not download http:\/\/127\.0\.0\.1:\d+\/dists\/[a-z]+-pgdg\//,
     );
   });
 
@@ -414,7 +416,7 @@ describe('provideClient when a source fails', () => {
     const unreachable = `http://127.0.0.1:${await closedLoopbackPort()}`;
     const error = await provideClient(15, 'auto', options(unreachable)).catch((e: unknown) => e as Error);
     expect((error as Error).message).toMatch(
-      /No pg_dump 15 or newer could be found or installed.*pg-apt-mirror: could not download.*ECONNREFUSED/s,
+      /No pg_dump 15 or newer could be found or installed.*pg-apt-mirror http:\/\/127\.0\.0\.1:\d+: could not download.*ECONNREFUSED/s,
     );
   });
 

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { Output } from '../shared/constants.js';
+import type { ClientUsed } from '../shared/client-used.js';
 import { writeJobSummary } from '../shared/job-summary.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
@@ -18,7 +19,7 @@ export function setBackupOutputs(result: BackupResult): void {
 }
 
 /** The job summary: one table of what was backed up. Best effort: a summary failure only warns. */
-export async function writeBackupSummary(result: BackupResult): Promise<void> {
+export async function writeBackupSummary(result: BackupResult, client: ClientUsed): Promise<void> {
   const { manifest, keys } = result;
   const counted = manifest.rowCounts.tables.filter((table) => !table.excluded);
   const excluded = manifest.rowCounts.tables.length - counted.length;
@@ -32,7 +33,10 @@ export async function writeBackupSummary(result: BackupResult): Promise<void> {
       ],
       ['Database', manifest.database],
       ['Server', `PostgreSQL ${manifest.server.version}`],
-      ['Client', `pg_dump ${manifest.client.pgDump}, compression ${manifest.dump.compression}`],
+      [
+        'Client',
+        `pg_dump ${client.version} (from the ${client.source}), compression ${manifest.dump.compression}`,
+      ],
       ['Encryption', manifest.encryption.type],
       [
         'Size',

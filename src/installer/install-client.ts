@@ -1,24 +1,23 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { Input } from '../shared/constants.js';
 import { errorMessage, InputError } from '../shared/errors.js';
 import { type ClientCacheStore, clientCacheKeyPrefix } from './actions-cache-store.js';
-import { clientMajorsIn, installClientPackages, PackageNotInRepositoryError } from './apt-repository.js';
-import { readClientRecord } from './client-record.js';
 import { type PgClient, probeClient } from './pg-client.js';
 import type { Platform } from './platform.js';
 import { listRunnerClients, type RunnerSearch } from './runner-clients.js';
-import { type NewestClient, RepositoryLayer, type RepositoryTrust } from './repository-layer.js';
-import { ReleaseVerificationError } from './signed-release.js';
+import type { RepositoryTrust } from './repository-layer.js';
+import { RepositorySources } from './repository-sources.js';
+import { ensureSharedLibraries, extractedClient } from './shared-libraries.js';
 import { listToolCacheClients, storeInToolCache } from './tool-cache-clients.js';
 
 /** `auto`, or an explicit client major. */
 export type RequestedVersion = 'auto' | number;
 
 export interface InstallerOptions {
-  /** Base URL of a PostgreSQL apt repository (`pg-apt-mirror`). */
-  readonly mirror: string;
+  /** Base URLs of PostgreSQL apt repositories (`pg-apt-mirror`), tried in order. */
+  readonly mirrors: readonly string[];
   /** The key its signed release must verify with: the pinned repository key, or `pg-apt-key`. */
   readonly trust: RepositoryTrust;
   readonly runnerSearch: RunnerSearch;
@@ -83,13 +82,17 @@ class ClientSearch {
   private runnerClients?: Promise<PgClient[]>;
   private cachedClients?: Promise<PgClient[]>;
   private platformPromise?: Promise<Platform>;
-  private layer?: RepositoryLayer;
+  private sources?: RepositorySources;
+  /** Kept clients passed over for a newer build, used when the newer one cannot be had. */
+  private readonly stale = new Map<number, PgClient>();
+  /** Majors whose newest build a repository named, so the Actions cache was asked for exactly that build. */
+  private readonly newestKnown = new Set<number>();
   private readonly misses = new Map<number, string[]>();
 
   constructor(private readonly options: InstallerOptions) {}
 
   reasons(major: number): string {
-    return (this.misses.get(major) ?? []).join('; ');
+    return [...(this.misses.get(major) ?? []), ...(this.sources?.reasons(major) ?? [])].join('; ');
   }
 
   async find(major: number): Promise<PgClient | undefined> {
@@ -106,65 +109,67 @@ class ClientSearch {
       this.miss(major, errorMessage(error));
       return undefined;
     }
-    const repository = this.repository(platform);
+    const sources = this.repositories(platform);
     return (
-      (await this.fromToolCache(major, repository)) ??
-      (await this.fromActionsCache(major, platform, repository)) ??
-      (await this.fromRepository(major, platform, repository))
+      (await this.fromToolCache(major, sources)) ??
+      (await this.fromActionsCache(major, platform, sources)) ??
+      (await this.fromRepository(major, platform, sources)) ??
+      (await this.fromStale(major, platform))
     );
   }
 
   async nearestNewerMajor(major: number): Promise<number | undefined> {
     const majors = [...(await this.runner()), ...(await this.toolCache())].map((client) => client.major);
-    const index = this.layer && (await this.layer.mainIndex().catch(() => undefined));
-    if (index) majors.push(...clientMajorsIn(index));
+    if (this.sources) majors.push(...(await this.sources.majors()));
     const newer = majors.filter((candidate) => candidate > major);
     return newer.length ? Math.min(...newer) : undefined;
   }
 
   /** The tool cache's newest build of `major`, while the repository lists no newer one. */
-  private async fromToolCache(major: number, repository: RepositoryLayer): Promise<PgClient | undefined> {
+  private async fromToolCache(major: number, sources: RepositorySources): Promise<PgClient | undefined> {
     const kept = (await this.toolCache()).find((client) => client.major === major);
     if (!kept) {
       this.miss(major, 'not in the tool cache');
       return undefined;
     }
-    if (await this.isNewest(kept, repository)) return this.found(kept);
+    if (await sources.isNewest(kept)) return this.found(kept);
     core.info(
-      `The tool cache holds pg_dump ${kept.version}, and ${repository.mirror} lists a newer build: updating`,
+      `The tool cache holds pg_dump ${kept.version}, and ${sources.description} lists a newer build: updating`,
     );
+    this.stale.set(major, kept);
     this.miss(major, `the tool cache's pg_dump ${kept.version} is not the newest build`);
     return undefined;
-  }
-
-  /** Whether a kept client is current; when the repository cannot say, it is used with a warning naming it. */
-  private async isNewest(client: PgClient, repository: RepositoryLayer): Promise<boolean> {
-    try {
-      return await repository.isNewest(await readClientRecord(client.binDir), client.version, client.major);
-    } catch (error) {
-      core.warning(
-        `Could not check ${repository.mirror} for a newer PostgreSQL ${client.major} client ` +
-          `(${repositoryProblem(error)}), so the kept pg_dump ${client.version} from the ${client.source} is used.`,
-      );
-      return true;
-    }
   }
 
   private async fromActionsCache(
     major: number,
     platform: Platform,
-    repository: RepositoryLayer,
+    sources: RepositorySources,
+  ): Promise<PgClient | undefined> {
+    // The key names the newest build the signed index lists; when it cannot be read, any kept build will do.
+    const newest = (await sources.newest(major))?.packages.client.version;
+    const prefix = clientCacheKeyPrefix(major, platform);
+    const key = newest === undefined ? undefined : `${prefix}${newest}`;
+    if (key) this.newestKnown.add(major);
+    const client = await this.restoreFromActionsCache(major, platform, key ?? prefix, key ? [] : [prefix]);
+    if (client && !key) {
+      core.warning(
+        `Could not read ${sources.description} to find the newest PostgreSQL ${major} client, so pg_dump ` +
+          `${client.version} kept in the Actions cache is used.`,
+      );
+    }
+    return client && this.found(client);
+  }
+
+  private async restoreFromActionsCache(
+    major: number,
+    platform: Platform,
+    key: string,
+    restoreKeys: string[],
   ): Promise<PgClient | undefined> {
     const dir = this.stagingDir(major);
     await rm(dir, { recursive: true, force: true });
-    // The key names the newest build the signed index lists; when it cannot be read, any kept build will do.
-    const newest = await repository.newest(major).then(
-      (found) => found.packages.client.version,
-      () => undefined,
-    );
-    const prefix = clientCacheKeyPrefix(major, platform);
-    const key = newest === undefined ? undefined : `${prefix}${newest}`;
-    const restored = await this.options.cacheStore.restore(dir, key ?? prefix, key ? [] : [prefix]);
+    const restored = await this.options.cacheStore.restore(dir, key, restoreKeys);
     if (!restored) {
       this.miss(major, 'not in the Actions cache');
       return undefined;
@@ -177,42 +182,24 @@ class ClientSearch {
       this.miss(major, 'the Actions cache entry does not run');
       return undefined;
     }
-    if (!key) {
-      core.warning(
-        `Could not read ${repository.mirror} to find the newest PostgreSQL ${major} client, so pg_dump ` +
-          `${version.version} kept in the Actions cache (${restored}) is used.`,
-      );
-    }
     const binDir = await storeInToolCache(dir, version, this.options.arch);
-    return this.found({ ...version, binDir, source: 'Actions cache' });
+    return { ...version, binDir, source: 'Actions cache' };
   }
 
   private async fromRepository(
     major: number,
     platform: Platform,
-    repository: RepositoryLayer,
+    sources: RepositorySources,
   ): Promise<PgClient | undefined> {
-    let newest: NewestClient;
-    try {
-      newest = await repository.newest(major);
-    } catch (error) {
-      // Not offered, refused, or the repository did not answer: the caller may still fall back to a newer client.
-      this.miss(
-        major,
-        error instanceof PackageNotInRepositoryError ? error.message : repositoryProblem(error),
-      );
-      return undefined;
-    }
-    const { index, packages } = newest;
-    core.info(
-      `Downloading ${packages.client.name} ${packages.client.version} and libpq5 ${packages.libpq.version} ` +
-        `from ${index.mirror} (${index.suite}, ${platform.debArch}; index signed by ${(await repository.release()).signedBy})`,
-    );
     const dir = this.stagingDir(major);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    // A SHA-256 mismatch or a broken download throws: a tampered package is refused, never replaced by a guess.
-    await installClientPackages(index, packages, major, platform, dir);
+    const installed = await sources.install(major, platform, dir);
+    if (!installed) return undefined;
+    const { index, packages } = installed;
+    // libldap and libgssapi are in libpq5's Depends only, the rest in the client's.
+    await ensureSharedLibraries(extractedClient(dir, major, platform.multiarch), [
+      packages.client.depends,
+      packages.libpq.depends,
+    ]);
     const version = await probeClient(join(dir, 'bin'));
     if (version?.major !== major) {
       throw new Error(
@@ -228,6 +215,26 @@ class ClientSearch {
     return this.found({ ...version, binDir, source: 'apt repository' });
   }
 
+  /**
+   * A newer build was listed but no repository delivered it: an older kept build (tool cache, else any in the
+   * Actions cache) is better than none, with a warning that names it.
+   */
+  private async fromStale(major: number, platform: Platform): Promise<PgClient | undefined> {
+    const prefix = clientCacheKeyPrefix(major, platform);
+    const kept =
+      this.stale.get(major) ??
+      (this.newestKnown.has(major)
+        ? await this.restoreFromActionsCache(major, platform, prefix, [prefix])
+        : undefined);
+    if (!kept) return undefined;
+    core.warning(
+      `No repository delivered the newest PostgreSQL ${major} client (${this.reasons(major)}), so the kept ` +
+        `pg_dump ${kept.version} from the ${kept.source} is used. It may lack the latest point release's fixes.`,
+      { title: `Kept pg_dump ${kept.version} used` },
+    );
+    return this.found(kept);
+  }
+
   private found(client: PgClient): PgClient {
     core.info(`Using pg_dump ${client.version} from the ${client.source}: ${client.binDir}`);
     return client;
@@ -235,7 +242,7 @@ class ClientSearch {
 
   private miss(major: number, reason: string): void {
     const reasons = this.misses.get(major) ?? [];
-    reasons.push(reason);
+    if (!reasons.includes(reason)) reasons.push(reason);
     this.misses.set(major, reasons);
   }
 
@@ -258,16 +265,8 @@ class ClientSearch {
     return this.platformPromise;
   }
 
-  private repository(platform: Platform): RepositoryLayer {
-    this.layer ??= new RepositoryLayer(this.options.mirror, this.options.trust, platform);
-    return this.layer;
+  private repositories(platform: Platform): RepositorySources {
+    this.sources ??= new RepositorySources(this.options.mirrors, this.options.trust, platform);
+    return this.sources;
   }
-}
-
-/** Why the repository gave nothing: refused (and nothing installed from it), or what the download said. */
-function repositoryProblem(error: unknown): string {
-  if (error instanceof ReleaseVerificationError) {
-    return `pg-apt-mirror: refused, nothing was installed from it: ${error.message}`;
-  }
-  return `pg-apt-mirror: ${errorMessage(error)}`;
 }

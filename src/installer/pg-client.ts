@@ -8,6 +8,14 @@ const execFileAsync = promisify(execFile);
 
 export type ClientSource = 'runner' | 'tool cache' | 'Actions cache' | 'apt repository';
 
+/** The `pg-dump-source` output's word for each source. */
+export const CLIENT_SOURCE_OUTPUT: Record<ClientSource, string> = {
+  runner: 'runner',
+  'tool cache': 'tool-cache',
+  'Actions cache': 'actions-cache',
+  'apt repository': 'apt-repository',
+};
+
 /** A working set of pg_dump, pg_restore and psql of one major version, all in `binDir`. */
 export interface PgClient {
   readonly major: number;

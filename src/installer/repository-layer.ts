@@ -3,6 +3,7 @@
  * which build of a major is the newest, so a client kept in the tool cache or the Actions cache is used only
  * while it is that build. Everything read from the repository is verified first (signed-release.ts).
  */
+import { newestPackage } from './apt-index.js';
 import {
   clientPackagesIn,
   fetchRepositoryIndex,
@@ -29,7 +30,7 @@ export interface NewestClient {
 
 export class RepositoryLayer {
   #release?: Promise<SignedRelease>;
-  #main?: Promise<RepositoryIndex>;
+  readonly #indexes = new Map<string, Promise<RepositoryIndex>>();
 
   constructor(
     readonly mirror: string,
@@ -51,16 +52,41 @@ export class RepositoryLayer {
   }
 
   /** The `main` component's verified index, fetched once. */
-  async mainIndex(): Promise<RepositoryIndex> {
-    const release = await this.release();
-    this.#main ??= fetchRepositoryIndex(this.mirror, release, 'main', this.platform);
-    return this.#main;
+  mainIndex(): Promise<RepositoryIndex> {
+    return this.index('main');
   }
 
-  /** The newest client and libpq of `major`; throws PackageNotInRepositoryError when the repository has none. */
+  /**
+   * The newest client and libpq of `major`, from `main` or else from the major's own component, where the
+   * repository keeps betas and release candidates; throws PackageNotInRepositoryError when it has neither.
+   */
   async newest(major: number): Promise<NewestClient> {
-    const index = await this.mainIndex();
-    return { index, packages: clientPackagesIn(index, major, this.platform) };
+    const main = await this.mainIndex();
+    try {
+      return { index: main, packages: clientPackagesIn(main, major, this.platform) };
+    } catch (error) {
+      const component = String(major);
+      if (!(error instanceof PackageNotInRepositoryError)) throw error;
+      if (!(await this.release()).components.includes(component)) throw error;
+      const own = await this.index(component);
+      const client = newestPackage(own.packages, `postgresql-client-${major}`, this.platform.debArch);
+      // A beta's libpq5 sits beside it; a component without one leaves main's, which every client can use.
+      const libpq =
+        newestPackage(own.packages, 'libpq5', this.platform.debArch) ??
+        newestPackage(main.packages, 'libpq5', this.platform.debArch);
+      if (!client || !libpq) throw error;
+      return { index: own, packages: { client, libpq } };
+    }
+  }
+
+  private async index(component: string): Promise<RepositoryIndex> {
+    const release = await this.release();
+    let index = this.#indexes.get(component);
+    if (!index) {
+      index = fetchRepositoryIndex(this.mirror, release, component, this.platform);
+      this.#indexes.set(component, index);
+    }
+    return index;
   }
 
   /**

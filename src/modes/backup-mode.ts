@@ -29,7 +29,7 @@ export async function backupMode(inputs: BackupInputs, s3: S3Client, facts: RunF
   facts.key = result.keys.object;
   facts.sizeBytes = result.manifest.object.sizeBytes;
   setBackupOutputs(result);
-  await writeBackupSummary(result);
+  await writeBackupSummary(result, client);
   // Only after a backup that succeeded: a failing job never eats into the backups that remain.
   if (inputs.retention) {
     try {

@@ -3,7 +3,7 @@ import { Output } from '../shared/constants.js';
 import type { Inputs } from '../inputs.js';
 import { actionsCacheStore } from '../installer/actions-cache-store.js';
 import { type InstallerOptions, provideClient } from '../installer/install-client.js';
-import type { PgClient } from '../installer/pg-client.js';
+import { CLIENT_SOURCE_OUTPUT, type PgClient } from '../installer/pg-client.js';
 import { PGDG_KEY, PGDG_KEY_FINGERPRINT } from '../installer/pgdg-key.js';
 import { detectPlatform } from '../installer/platform.js';
 import { defaultRunnerSearch } from '../installer/runner-clients.js';
@@ -11,7 +11,7 @@ import { runnerTemp } from '../shared/runner-temp.js';
 
 /**
  * Puts the client for `major` on PATH (pg_dump, pg_restore and psql of that major, or the nearest newer one) and
- * sets the `pg-dump-version` output.
+ * sets the `pg-dump-version` and `pg-dump-source` outputs.
  */
 export async function provideClientForMajor(major: number, inputs: Inputs): Promise<PgClient> {
   const client = await core.group(`PostgreSQL ${major} client`, () =>
@@ -19,12 +19,13 @@ export async function provideClientForMajor(major: number, inputs: Inputs): Prom
   );
   core.addPath(client.binDir);
   core.setOutput(Output.PgDumpVersion, client.version);
+  core.setOutput(Output.PgDumpSource, CLIENT_SOURCE_OUTPUT[client.source]);
   return client;
 }
 
 export function installerOptions(inputs: Inputs, env: NodeJS.ProcessEnv = process.env): InstallerOptions {
   return {
-    mirror: inputs.pgAptMirror,
+    mirrors: inputs.pgAptMirrors,
     trust: inputs.pgAptKey
       ? { armoredKeys: inputs.pgAptKey, name: 'pg-apt-key' }
       : { armoredKeys: PGDG_KEY, name: `the PostgreSQL apt repository key ${PGDG_KEY_FINGERPRINT}` },

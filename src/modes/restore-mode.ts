@@ -69,7 +69,7 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
     core.info(`Restored in ${formatDuration(restoreSeconds)}`);
     if (drill)
       await judgeDrill(inputs, manifest, client, { database, backupAgeSeconds, restoreSeconds }, facts);
-    else await writeRestoreSummary(manifest, database, restoreSeconds);
+    else await writeRestoreSummary(manifest, database, restoreSeconds, client);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -180,7 +180,16 @@ async function judgeDrill(
   failures.push(...objectiveFailures(inputs, backupAgeSeconds, restoreSeconds));
   const result = failures.length ? 'failed' : 'passed';
   core.setOutput(Output.Result, result);
-  await writeDrillSummary({ manifest, database, diff, backupAgeSeconds, restoreSeconds, result, failures });
+  await writeDrillSummary({
+    manifest,
+    client,
+    database,
+    diff,
+    backupAgeSeconds,
+    restoreSeconds,
+    result,
+    failures,
+  });
   if (failures.length) throw new Error(`Drill failed: ${failures.join('; ')}.`);
   core.info(`Drill passed: ${diff.checked} tables match the manifest`);
 }

@@ -1,11 +1,13 @@
 import { formatBytes } from '../shared/format.js';
 import type { Manifest } from '../shared/manifest.js';
 import { formatDuration } from '../shared/duration.js';
+import type { ClientUsed } from '../shared/client-used.js';
 import { writeJobSummary } from '../shared/job-summary.js';
 import type { DiffSummary } from './row-diff.js';
 
 export interface DrillReport {
   readonly manifest: Manifest;
+  readonly client: ClientUsed;
   readonly database: string;
   readonly diff: DiffSummary;
   readonly backupAgeSeconds: number;
@@ -45,6 +47,7 @@ export async function writeDrillSummary(report: DrillReport): Promise<void> {
         ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
         ['RTO (restore time)', formatDuration(report.restoreSeconds)],
         ['Restored into', `database <code>${report.database}</code>`],
+        ['Restored with', restoredWith(report.client)],
         ['Tables checked', `${diff.checked}, ${diff.mismatched} mismatched`],
       ])
       .addRaw(report.failures.length ? `\n\n**Why it failed:** ${report.failures.join('; ')}.\n\n` : '\n\n')
@@ -69,6 +72,7 @@ export async function writeRestoreSummary(
   manifest: Manifest,
   database: string,
   restoreSeconds: number,
+  client: ClientUsed,
 ): Promise<void> {
   await writeJobSummary((summary) =>
     summary.addHeading(`Restore of ${manifest.database}`, 2).addTable([
@@ -79,7 +83,12 @@ export async function writeRestoreSummary(
       ['Backup', `<code>${manifest.object.key}</code> (${formatBytes(manifest.object.sizeBytes)})`],
       ['Made', `${manifest.createdAt} by pg_dump ${manifest.client.pgDump}`],
       ['Restored into', `database <code>${database}</code>`],
+      ['Restored with', restoredWith(client)],
       ['Restore time', formatDuration(restoreSeconds)],
     ]),
   );
+}
+
+function restoredWith(client: ClientUsed): string {
+  return `pg_restore ${client.version} (from the ${client.source})`;
 }

@@ -42,6 +42,7 @@ export enum Output {
   Sha256 = 'sha256',
   ServerVersion = 'server-version',
   PgDumpVersion = 'pg-dump-version',
+  PgDumpSource = 'pg-dump-source',
   DurationSeconds = 'duration-seconds',
   TableCount = 'table-count',
   RowCount = 'row-count',

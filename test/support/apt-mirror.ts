@@ -5,22 +5,20 @@
  * `Release` with `Release.gpg`). With `tamper`, one part is changed after signing, as a compromised or corrupted
  * mirror would serve it: the client .deb (one byte flipped), the `Packages` index, or the signed `InRelease`.
  */
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import type { AptPackage } from '../../src/installer/apt-index.js';
 import { detectPlatform } from '../../src/installer/platform.js';
 import { clearSign, detachSign, mirrorSigningKey, releaseText, type SigningKey } from './apt-signing.js';
-import { type DebianPackageFile, ensureDebianPackages } from './debian-packages.js';
+import { type DebianArchitecture, type DebianPackageFile, ensureDebianPackages } from './debian-packages.js';
+import { closeServer, listen } from './static-server.js';
 
 export const MIRROR_CLIENT = 'postgresql-client-15';
 const MIRROR_PACKAGE_NAMES = [MIRROR_CLIENT, 'libpq5'];
-const ARCHITECTURE = 'amd64';
 
 export interface AptMirror {
   /** Base URL of the repository, without a trailing slash: `<url>/dists/…`, `<url>/pool/…`. */
@@ -31,6 +29,7 @@ export interface AptMirror {
   readonly packages: AptPackage[];
   /** The distribution codename it serves, `dists/<codename>-pgdg`. */
   readonly codename: string;
+  readonly architecture: DebianArchitecture;
   /** Path of every request received, in order, e.g. `/dists/bookworm-pgdg/main/binary-amd64/Packages`. */
   readonly requests: string[];
   /** The armored public key that verifies the mirror's signature. */
@@ -46,9 +45,16 @@ export interface AptMirrorOptions {
   /**
    * Change one part after signing: `deb`, the postgresql-client-15 file differs from the one the index
    * describes; `packages`, the index differs from the one the release lists; `release`, InRelease differs from
-   * what was signed.
+   * what was signed; `deb-missing`, the client .deb is not there (a 404, as from a mirror half-way through a sync).
    */
-  readonly tamper?: 'deb' | 'packages' | 'release';
+  readonly tamper?: 'deb' | 'deb-missing' | 'packages' | 'release';
+  /** The Debian architecture of the packages served (Debian's own builds of the same client); amd64 by default. */
+  readonly architecture?: DebianArchitecture;
+  /**
+   * The component the client is published in: `main` by default; a major's own (`15`) serves it as the
+   * repository serves betas, with libpq5 left in `main`.
+   */
+  readonly component?: string;
   /** How the release is signed: `InRelease` and `Release.gpg` (the default), only one of them, or not at all. */
   readonly signing?: 'both' | 'inline' | 'detached' | 'unsigned';
   /** The key that signs; the tests' mirror key by default. */
@@ -63,8 +69,10 @@ export interface AptMirrorOptions {
 }
 
 /** The real Debian packages the mirror serves, downloaded into the cache on first use. */
-export function mirrorDebianPackages(): Promise<DebianPackageFile[]> {
-  return ensureDebianPackages('bookworm', MIRROR_PACKAGE_NAMES);
+export function mirrorDebianPackages(
+  architecture: DebianArchitecture = 'amd64',
+): Promise<DebianPackageFile[]> {
+  return ensureDebianPackages('bookworm', MIRROR_PACKAGE_NAMES, { architecture });
 }
 
 /** The codename the installer reads from this machine's /etc/os-release; bookworm where it reads none. */
@@ -78,15 +86,20 @@ async function machineCodename(): Promise<string> {
 export async function startAptMirror(options: AptMirrorOptions = {}): Promise<AptMirror> {
   const root = await mkdtemp(join(tmpdir(), 'apt-mirror-'));
   try {
-    const debs = await mirrorDebianPackages();
-    for (const deb of debs)
-      await placeDeb(root, deb, options.tamper === 'deb' && deb.pkg.name === MIRROR_CLIENT);
+    const architecture = options.architecture ?? 'amd64';
+    const debs = await mirrorDebianPackages(architecture);
+    for (const deb of debs) {
+      const client = deb.pkg.name === MIRROR_CLIENT;
+      if (client && options.tamper === 'deb-missing') continue;
+      await placeDeb(root, deb, client && options.tamper === 'deb');
+    }
     const codename = options.codename ?? (await machineCodename());
     const key = options.key ?? (await mirrorSigningKey());
     const distDir = join(root, 'dists', `${codename}-pgdg`);
+    const layout: IndexLayout = { architecture, clientComponent: options.component ?? 'main' };
     const publish = async (packages: readonly AptPackage[]) => {
-      await writeIndex(distDir, packages);
-      await writeRelease(distDir, `${codename}-pgdg`, key, options);
+      const indexes = await writeIndexes(distDir, packages, layout);
+      await writeRelease(distDir, `${codename}-pgdg`, indexes, key, { ...options, architecture });
     };
     await publish(debs.map((deb) => deb.pkg));
     const requests: string[] = [];
@@ -95,6 +108,7 @@ export async function startAptMirror(options: AptMirrorOptions = {}): Promise<Ap
     return {
       url,
       codename,
+      architecture,
       root,
       packages: debs.map((deb) => deb.pkg),
       requests,
@@ -131,28 +145,50 @@ async function placeDeb(root: string, deb: DebianPackageFile, tamper: boolean): 
   await writeFile(target, bytes);
 }
 
-async function writeIndex(distDir: string, packages: readonly AptPackage[]): Promise<void> {
-  const binaryDir = join(distDir, 'main', `binary-${ARCHITECTURE}`);
-  const text = [...packages.map((pkg) => stanza(pkg)), ...decoyStanzas()].join('\n');
-  await mkdir(binaryDir, { recursive: true });
-  await writeFile(join(binaryDir, 'Packages'), text);
-  await writeFile(join(binaryDir, 'Packages.gz'), gzipSync(text));
+interface IndexLayout {
+  readonly architecture: DebianArchitecture;
+  readonly clientComponent: string;
+}
+
+/** Writes each component's index (plain and gzipped); returns their paths below `dists/<suite>/`. */
+async function writeIndexes(
+  distDir: string,
+  packages: readonly AptPackage[],
+  layout: IndexLayout,
+): Promise<string[]> {
+  const [clientDecoy, commonDecoy] = decoyStanzas(layout.architecture);
+  const components = new Map<string, string[]>([['main', [commonDecoy!]]]);
+  const add = (component: string, text: string) =>
+    components.set(component, [text, ...(components.get(component) ?? [])]);
+  add(layout.clientComponent, clientDecoy!);
+  for (const pkg of packages) add(pkg.name === MIRROR_CLIENT ? layout.clientComponent : 'main', stanza(pkg));
+  const paths: string[] = [];
+  for (const [component, stanzas] of components) {
+    const binaryDir = join(distDir, component, `binary-${layout.architecture}`);
+    const text = stanzas.join('\n');
+    await mkdir(binaryDir, { recursive: true });
+    await writeFile(join(binaryDir, 'Packages'), text);
+    await writeFile(join(binaryDir, 'Packages.gz'), gzipSync(text));
+    const base = `${component}/binary-${layout.architecture}/Packages`;
+    paths.push(base, `${base}.gz`);
+  }
+  return paths;
 }
 
 /** The suite's Release, listing every index file, signed as `options.signing` says; then `options.tamper`. */
 async function writeRelease(
   distDir: string,
   suite: string,
+  indexes: readonly string[],
   key: SigningKey,
-  options: AptMirrorOptions,
+  options: AptMirrorOptions & { architecture: DebianArchitecture },
 ): Promise<void> {
-  const indexes = [`main/binary-${ARCHITECTURE}/Packages`, `main/binary-${ARCHITECTURE}/Packages.gz`];
   const files = new Map<string, Buffer>();
   for (const path of indexes) files.set(path, await readFile(join(distDir, path)));
   const text = releaseText({
     suite,
-    components: ['main'],
-    architectures: [ARCHITECTURE],
+    components: [...new Set(indexes.map((path) => path.split('/')[0]!))],
+    architectures: [options.architecture],
     files,
     ...(options.validUntil ? { validUntil: options.validUntil } : {}),
   });
@@ -203,7 +239,7 @@ function stanza(pkg: AptPackage): string {
  * Stanzas for files the mirror does not serve: an older build of the client (a `~` pre-release, older than any
  * 15.x), which newest-version selection must pass over, and an architecture-independent package.
  */
-function decoyStanzas(): string[] {
+function decoyStanzas(architecture: DebianArchitecture): string[] {
   const decoy = (name: string, version: string, architecture: string, filename: string): string =>
     stanza({
       name,
@@ -219,8 +255,8 @@ function decoyStanzas(): string[] {
     decoy(
       MIRROR_CLIENT,
       '15~beta1-1.pgdg120+1',
-      ARCHITECTURE,
-      'pool/main/p/postgresql-15/postgresql-client-15_15~beta1-1.pgdg120+1_amd64.deb',
+      architecture,
+      `pool/main/p/postgresql-15/postgresql-client-15_15~beta1-1.pgdg120+1_${architecture}.deb`,
     ),
     decoy(
       'postgresql-client-common',
@@ -229,65 +265,4 @@ function decoyStanzas(): string[] {
       'pool/main/p/postgresql-common/postgresql-client-common_262.pgdg120+1_all.deb',
     ),
   ];
-}
-
-async function listen(root: string, requests: string[]): Promise<Server> {
-  const server = createServer((request, response) => {
-    void serveFile(root, requests, request, response);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return server;
-}
-
-/** Serves a file under `root` for GET and HEAD; anything else, or a missing file, is a 404. */
-async function serveFile(
-  root: string,
-  requests: string[],
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://mirror').pathname;
-  requests.push(path);
-  const file = fileUnder(root, path);
-  const size = file === undefined ? undefined : await fileSize(file);
-  if (file === undefined || size === undefined || !['GET', 'HEAD'].includes(request.method ?? '')) {
-    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
-    return;
-  }
-  response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size });
-  if (request.method === 'HEAD') response.end();
-  else createReadStream(file).pipe(response);
-}
-
-/** The file a URL path names inside `root`, or undefined for a malformed path or one that escapes `root`. */
-function fileUnder(root: string, urlPath: string): string | undefined {
-  try {
-    const file = normalize(join(root, decodeURIComponent(urlPath)));
-    return file.startsWith(root + sep) ? file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    const info = await stat(path);
-    return info.isFile() ? info.size : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve, reject) => {
-    server.close((error) => {
-      if (error) reject(error);
-      else resolve();
-    });
-  });
-  server.closeAllConnections();
-  await closed;
 }

@@ -4,7 +4,7 @@
  * network request. Files arrive under a temporary name and are renamed into place, so test processes that
  * download at the same time never see a half-written file.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { decompress } from '../../src/installer/decompress.js';
 import { DownloadError, downloadVerified, fetchBuffer } from '../../src/installer/verified-download.js';
 
 export type DebianSuite = 'bookworm' | 'trixie' | 'forky';
+export type DebianArchitecture = 'amd64' | 'arm64';
 
 export interface DebianPackageFile {
   readonly pkg: AptPackage;
@@ -27,7 +28,6 @@ export interface DebianPackageFile {
 }
 
 const DEBIAN_ARCHIVE = 'http://deb.debian.org/debian';
-const ARCHITECTURE = 'amd64';
 
 /** The repository root, where the git-ignored `.cache/` folder lives. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,27 +36,76 @@ export const CACHE_DIR = join(REPO_ROOT, '.cache');
 /** Runtime libraries whose package name does not start with `lib`. */
 const LIBRARIES_WITHOUT_LIB_PREFIX = new Set(['zlib1g']);
 
-const indexes = new Map<DebianSuite, Promise<AptPackage[]>>();
+/** One architecture's index of one suite. */
+interface IndexId {
+  readonly suite: DebianSuite;
+  readonly arch: DebianArchitecture;
+}
+
+const indexes = new Map<string, Promise<AptPackage[]>>();
 
 /**
- * Ensures the newest amd64 builds of `names` in `suite` are in the cache and returns them. With
- * `withLibraryDependencies`, also the runtime libraries they depend on, transitively (see `resolveClosure`).
+ * Ensures the newest builds of `names` in `suite` (amd64 unless `architecture` says) are in the cache and returns
+ * them. With `withLibraryDependencies`, also the runtime libraries they depend on, transitively (`resolveClosure`).
  */
 export async function ensureDebianPackages(
   suite: DebianSuite,
   names: readonly string[],
-  options: { withLibraryDependencies?: boolean } = {},
+  options: { withLibraryDependencies?: boolean; architecture?: DebianArchitecture } = {},
 ): Promise<DebianPackageFile[]> {
+  const id: IndexId = { suite, arch: options.architecture ?? 'amd64' };
   const resolve = async () =>
-    resolveClosure(await suiteIndex(suite), names, options.withLibraryDependencies ?? false);
+    resolveClosure(await suiteIndex(id), names, id.arch, options.withLibraryDependencies ?? false);
   try {
     return await downloadAll(suite, await resolve());
   } catch (error) {
     // A cached index can outlive the files it names once Debian publishes newer builds: refresh it once.
     if (!(error instanceof DownloadError) || error.status !== 404) throw error;
-    indexes.set(suite, downloadIndex(suite));
+    indexes.set(indexKey(id), downloadIndex(id));
     return await downloadAll(suite, await resolve());
   }
+}
+
+function indexKey(id: IndexId): string {
+  return `${id.suite}/${id.arch}`;
+}
+
+/** amd64's keeps the name caches made before other architectures were read. */
+function indexPath(id: IndexId): string {
+  return join(suiteDir(id.suite), id.arch === 'amd64' ? 'Packages.xz' : `Packages-${id.arch}.xz`);
+}
+
+/** A suite's signed `InRelease` and the amd64 `main` index it lists, as the cache holds them together. */
+export interface DebianRelease {
+  readonly inRelease: string;
+  readonly packagesXz: string;
+}
+
+/**
+ * Debian's own `InRelease` of `suite` (signed by the archive's keys), with the `Packages.xz` whose SHA-256 it
+ * lists: a cached index from another day is downloaded again, so the two always agree.
+ */
+export async function ensureDebianRelease(suite: DebianSuite): Promise<DebianRelease> {
+  const id: IndexId = { suite, arch: 'amd64' };
+  const release = { inRelease: join(suiteDir(suite), 'InRelease'), packagesXz: indexPath(id) };
+  if ((await exists(release.inRelease)) && (await indexMatches(release))) return release;
+  const body = await fetchBuffer(`${DEBIAN_ARCHIVE}/dists/${suite}/InRelease`);
+  await writeAtomically(release.inRelease, (temp) => writeFile(temp, body));
+  if (!(await indexMatches(release))) {
+    indexes.set(indexKey(id), downloadIndex(id));
+    await indexes.get(indexKey(id));
+  }
+  return release;
+}
+
+async function indexMatches(release: DebianRelease): Promise<boolean> {
+  if (!(await exists(release.packagesXz))) return false;
+  const text = await readFile(release.inRelease, 'utf8');
+  const listed = / ([0-9a-f]{64})\s+\d+\s+main\/binary-amd64\/Packages\.xz$/m.exec(text)?.[1];
+  const actual = createHash('sha256')
+    .update(await readFile(release.packagesXz))
+    .digest('hex');
+  return listed === actual;
 }
 
 function suiteDir(suite: DebianSuite): string {
@@ -64,24 +113,24 @@ function suiteDir(suite: DebianSuite): string {
 }
 
 /** The suite's parsed `Packages` index, read from the cache (downloaded first if missing), once per process. */
-function suiteIndex(suite: DebianSuite): Promise<AptPackage[]> {
-  let index = indexes.get(suite);
+function suiteIndex(id: IndexId): Promise<AptPackage[]> {
+  let index = indexes.get(indexKey(id));
   if (!index) {
-    index = readCachedIndex(suite);
-    indexes.set(suite, index);
+    index = readCachedIndex(id);
+    indexes.set(indexKey(id), index);
   }
   return index;
 }
 
-async function readCachedIndex(suite: DebianSuite): Promise<AptPackage[]> {
-  const path = join(suiteDir(suite), 'Packages.xz');
-  if (!(await exists(path))) return downloadIndex(suite);
+async function readCachedIndex(id: IndexId): Promise<AptPackage[]> {
+  const path = indexPath(id);
+  if (!(await exists(path))) return downloadIndex(id);
   return parsePackagesIndex(await decompressXz(path));
 }
 
-async function downloadIndex(suite: DebianSuite): Promise<AptPackage[]> {
-  const path = join(suiteDir(suite), 'Packages.xz');
-  const body = await fetchBuffer(`${DEBIAN_ARCHIVE}/dists/${suite}/main/binary-${ARCHITECTURE}/Packages.xz`);
+async function downloadIndex(id: IndexId): Promise<AptPackage[]> {
+  const path = indexPath(id);
+  const body = await fetchBuffer(`${DEBIAN_ARCHIVE}/dists/${id.suite}/main/binary-${id.arch}/Packages.xz`);
   await writeAtomically(path, (temp) => writeFile(temp, body));
   return parsePackagesIndex(await decompressXz(path));
 }
@@ -98,6 +147,7 @@ async function decompressXz(path: string): Promise<string> {
 function resolveClosure(
   index: readonly AptPackage[],
   names: readonly string[],
+  arch: DebianArchitecture,
   withLibraries: boolean,
 ): AptPackage[] {
   const seen = new Set<string>();
@@ -106,7 +156,7 @@ function resolveClosure(
   for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
     if (seen.has(name)) continue;
     seen.add(name);
-    const pkg = findPackage(index, name);
+    const pkg = findPackage(index, name, arch);
     if (resolved.has(pkg.name)) continue;
     resolved.set(pkg.name, pkg);
     if (withLibraries) pending.push(...dependencyNames(pkg.depends).filter(isRuntimeLibrary));
@@ -118,15 +168,19 @@ function isRuntimeLibrary(name: string): boolean {
   return name.startsWith('lib') || LIBRARIES_WITHOUT_LIB_PREFIX.has(name);
 }
 
-function findPackage(index: readonly AptPackage[], name: string): AptPackage {
-  const pkg = newestPackage(index, name, ARCHITECTURE) ?? newestProvider(index, name);
-  if (!pkg) throw new Error(`Debian's index has no ${ARCHITECTURE} package named or providing ${name}`);
+function findPackage(index: readonly AptPackage[], name: string, arch: DebianArchitecture): AptPackage {
+  const pkg = newestPackage(index, name, arch) ?? newestProvider(index, name, arch);
+  if (!pkg) throw new Error(`Debian's index has no ${arch} package named or providing ${name}`);
   return pkg;
 }
 
-function newestProvider(index: readonly AptPackage[], name: string): AptPackage | undefined {
+function newestProvider(
+  index: readonly AptPackage[],
+  name: string,
+  arch: DebianArchitecture,
+): AptPackage | undefined {
   const provider = index.find((pkg) => dependencyNames(pkg.provides).includes(name));
-  return provider && newestPackage(index, provider.name, ARCHITECTURE);
+  return provider && newestPackage(index, provider.name, arch);
 }
 
 async function downloadAll(
