@@ -60,6 +60,11 @@ export interface RestoreInputs extends CommonInputs {
   readonly migrateCommand: string | undefined;
   /** Drill on a pull request: posts the report as one PR comment. */
   readonly githubToken: string | undefined;
+  /**
+   * `auto`: the backup's missing roles created, owners and privileges restored, the database's settings applied;
+   * `none`: neither (pg_restore --no-owner --no-privileges). By default auto for a drill, none for a restore.
+   */
+  readonly ownership: 'auto' | 'none';
 }
 
 /** Every input of the action, read and checked once, before any work starts. */
@@ -111,6 +116,16 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
       retention,
     };
   }
+  return readRestoreInputs(common, mode, env, { identityText, passphrase, githubToken });
+}
+
+function readRestoreInputs(
+  common: CommonInputs,
+  mode: 'restore' | 'drill',
+  env: NodeJS.ProcessEnv,
+  secrets: { identityText: string; passphrase: string; githubToken: string },
+): RestoreInputs {
+  const { identityText, passphrase, githubToken } = secrets;
   const sourceUrl = databaseUrlInput(env);
   return {
     ...common,
@@ -123,6 +138,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     maxRestoreSeconds: readDuration(Input.MaxRestoreTime),
     migrateCommand: readMigrateCommand(mode),
     githubToken: githubToken || undefined,
+    ownership: readChoice(Input.Ownership, ['auto', 'none'] as const, mode === 'drill' ? 'auto' : 'none'),
   };
 }
 

@@ -131,9 +131,13 @@ describe('object layout', () => {
     expect(timestampName(at)).toBe('2026-11-21T03-15-00Z');
     expect(backupKeys('postgres', 'app', at, true)).toEqual({
       object: 'postgres/app/2026-11-21T03-15-00Z.dump.age',
+      globals: 'postgres/app/2026-11-21T03-15-00Z.globals.json.age',
       manifest: 'postgres/app/2026-11-21T03-15-00Z.manifest.json',
     });
-    expect(backupKeys('/nightly/', 'app', at, false).object).toBe('nightly/app/2026-11-21T03-15-00Z.dump');
+    expect(backupKeys('/nightly/', 'app', at, false)).toMatchObject({
+      object: 'nightly/app/2026-11-21T03-15-00Z.dump',
+      globals: 'nightly/app/2026-11-21T03-15-00Z.globals.json',
+    });
     expect(backupKeys('', 'app', at, false).object).toBe('app/2026-11-21T03-15-00Z.dump');
   });
 });

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecryptStream } from '../src/age/index.js';
+import type { Globals } from '../src/shared/globals.js';
 import type { Manifest } from '../src/shared/manifest.js';
 import { runAction, runBundledAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
@@ -68,7 +69,8 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
     const { key, 'manifest-key': manifestKey } = result.outputs;
     expect(key).toMatch(/^postgres\/app\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.dump\.age$/);
     expect(manifestKey).toBe(key!.replace(/\.dump\.age$/, '.manifest.json'));
-    expect(await bucket.keys()).toEqual([key, manifestKey]);
+    const globalsKey = key!.replace(/\.dump\.age$/, '.globals.json.age');
+    expect(await bucket.keys()).toEqual([key, globalsKey, manifestKey]);
     expect(await bucket.pendingUploads()).toEqual([]);
 
     const object = await bucket.get(key!);
@@ -90,6 +92,20 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
       rowCounts: { mode: 'exact', largeObjects: 2 },
     });
     expect(manifest.dump.compression).toBe(major >= 16 ? 'zstd:3' : '6');
+    // The roles and the database's settings, encrypted like the dump: the age CLI opens them too.
+    const storedGlobals = await bucket.get(globalsKey);
+    expect(manifest.globals).toEqual({
+      key: globalsKey,
+      sizeBytes: storedGlobals.length,
+      sha256: createHash('sha256').update(storedGlobals).digest('hex'),
+    });
+    const globalsFile = join(scratch, `${major}.globals.json.age`);
+    await writeFile(globalsFile, storedGlobals);
+    const { stdout: globalsJson } = await execFileAsync('age', ['-d', '-i', identityFile, globalsFile]);
+    const globals = JSON.parse(globalsJson) as Globals;
+    expect(globals).toMatchObject({ format: 1, warnings: [], database: { name: 'app', settings: [] } });
+    expect(globals.rolesSql).toMatch(new RegExp(`^CREATE ROLE ${server.user};$`, 'm'));
+    expect(globals.rolesSql).not.toMatch(/PASSWORD/);
     expect(manifest.rowCounts.tables).toEqual(
       seeded.map(({ schema, table, rows }) =>
         table === 'audit_log' ? { schema, table, rows: null, excluded: true } : { schema, table, rows },

@@ -138,7 +138,11 @@ describe.each([15, 17, 18] as const)(
       expect(result.files).toContain('Restore drill of app: ✅ passed');
       expect(result.files).toMatch(/<td>public\.orders<\/td><td>2,000<\/td><td>2,000<\/td><td>✅ ok<\/td>/);
       expect(result.files).toContain('RPO (backup age)');
-      expect(result.childArgv.some((argv) => /pg_restore.* --no-owner/.test(argv))).toBe(true);
+      // A drill restores owners and privileges (ownership: auto), so pg_restore runs without --no-owner.
+      const restores = result.childArgv.filter((argv) => /pg_restore .*--jobs=/.test(argv));
+      expect(restores.length).toBeGreaterThan(0);
+      for (const argv of restores) expect(argv).not.toContain('--no-owner');
+      expect(result.files).toContain('<td>Owners and privileges</td><td>restored');
       expectNoSecrets(result, [
         identity.match(/AGE-SECRET-KEY-1\S+/)![0],
         target.password,
@@ -312,6 +316,7 @@ describe('drill failures', () => {
       [{ backup: 'whatever.tar' }, /Input 'backup': 'whatever\.tar' is neither latest nor a backup key/],
       [{ 'target-url': '' }, /Input 'target-url': is empty/],
       [{ 'age-identity': recipient }, /Input 'age-identity': .*public key/],
+      [{ ownership: 'sometimes' }, /Input 'ownership': 'sometimes' is not one of auto, none/],
     ] as const) {
       const result = await drill(target, prefix, extra);
       expect(result.failed).toBe(true);
@@ -356,7 +361,7 @@ describe('drill failures', () => {
 });
 
 describe('restore errors', () => {
-  it('fails a drill whose restore errs, listing each error with what to do', async () => {
+  it('restores a policy that names a role the target lacks, creating the role, and fails without ownership', async () => {
     const [source, target] = await Promise.all([startPostgres(16), startPostgres(16)]);
     try {
       await sql(
@@ -366,16 +371,38 @@ describe('restore errors', () => {
          CREATE TABLE notes (id int, body text);
          INSERT INTO notes VALUES (1, 'hello');
          ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
-         CREATE POLICY readers ON notes FOR SELECT TO app_reader USING (true);`,
+         CREATE POLICY readers ON notes FOR SELECT TO app_reader USING (true);
+         GRANT SELECT ON notes TO app_reader;`,
       );
       await backup(source, 'roles');
-      const result = await drill(target, 'roles');
-      expect(result.failed).toBe(true);
-      expect(result.outputs.result).toBe('failed');
-      expect(result.stdout).toMatch(
-        /::error::pg_restore reported 1 error:%0A- could not execute query: ERROR: {2}role "app_reader" does not exist/,
+      const auto = await drill(target, 'roles');
+      expect(auto.failed, auto.stdout).toBe(false);
+      expect(auto.stdout).toContain('Created on the target: role app_reader (NOLOGIN)');
+      expect(auto.files).toMatch(/<td>Owners and privileges<\/td><td>restored; role app_reader \(NOLOGIN\)/);
+      const [grants] = await sql(
+        target,
+        'postgres',
+        "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'app_reader'",
       );
-      expect(result.stdout).toMatch(/Create the role on the target first: CREATE ROLE "app_reader";/);
+      expect(grants!.rows).toEqual([{ rolcanlogin: false }]);
+
+      // Without ownership, into a server that lacks the role: the drill fails and still says why, in full.
+      const bare = await startPostgres(16);
+      try {
+        const none = await drill(bare, 'roles', { ownership: 'none' });
+        expect(none.failed).toBe(true);
+        expect(none.outputs).toMatchObject({ result: 'failed', 'tables-checked': '0' });
+        expect(Number(none.outputs['restore-seconds'])).toBeGreaterThan(0);
+        expect(none.stdout).toMatch(
+          /::error::pg_restore reported 1 error:%0A- could not execute query: ERROR: {2}role "app_reader" does not exist%0A {2}Statement: CREATE POLICY readers ON public\.notes /,
+        );
+        expect(none.stdout).toMatch(/Create the role on the target first: CREATE ROLE "app_reader";/);
+        expect(none.files).toContain('Restore drill of app: ❌ failed');
+        expect(none.files).toMatch(/<code>CREATE POLICY readers ON public\.notes FOR SELECT TO app_reader/);
+        expect(none.files).toContain('Create the role on the target first');
+      } finally {
+        await bare.stop();
+      }
     } finally {
       await Promise.all([source.stop(), target.stop()]);
     }

@@ -244,7 +244,7 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     expect(first.client.source).toBe('apt repository');
     const { distro, codename } = await platform();
     const version = mirror.packages.find((pkg) => pkg.name === MIRROR_CLIENT)!.version;
-    expect([...saved.keys()]).toEqual([`postgresql-client-15-${distro}-${codename}-amd64-v2-${version}`]);
+    expect([...saved.keys()]).toEqual([`postgresql-client-15-${distro}-${codename}-amd64-v3-${version}`]);
 
     // A new runner: empty tool cache, and a mirror that no longer answers.
     process.env.RUNNER_TOOL_CACHE = join(scratch, 'tool-cache-2');

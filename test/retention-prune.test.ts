@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 import { planRetention } from '../src/retention/policy.js';
 import { pruneBackups, retentionTable } from '../src/retention/prune.js';
-import { backupKeys } from '../src/storage/object-layout.js';
+import { type BackupKeys, backupKeys } from '../src/storage/object-layout.js';
 import { createS3Client, type S3Settings } from '../src/storage/s3-client.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 
@@ -69,7 +69,7 @@ function dailyAt315(first: string, last: string): string[] {
 }
 
 /** The object and manifest of the backup of `app` made at `iso`. */
-function keysAt(iso: string): { object: string; manifest: string } {
+function keysAt(iso: string): BackupKeys {
   const createdAt = new Date(iso);
   return backupKeys('postgres', 'app', createdAt, createdAt >= new Date('2026-06-01T00:00:00Z'));
 }
@@ -234,6 +234,22 @@ describe('pruneBackups on S3', () => {
       expect(backup.objectKey).toBe(keysAt(backup.createdAt.toISOString()).object);
       expect(deletes.indexOf(backup.manifestKey) + 1).toBe(deletes.indexOf(backup.objectKey!));
     }
+  });
+
+  it("deletes a backup's globals with it, and names its dump as its object", async () => {
+    const times = ['2026-12-01T03:15:00Z', '2026-12-02T03:15:00Z'];
+    const { bucket, settings, client, deletes } = await seededBucket(times);
+    const globals = times.map((iso) => keysAt(iso).globals);
+    await putAll(bucket, new Map(globals.map((key) => [key, 'globals'])));
+
+    const result = await pruneBackups(client, settings, 'app', { last: 1 }, NOW);
+
+    const older = keysAt(times[0]!);
+    expect(result.decisions.find((d) => !d.keep)?.backup.objectKey).toBe(older.object);
+    expect(deletes.slice(0, 3)).toEqual([older.manifest, older.object, older.globals]);
+    const left = await bucket.keys('postgres/app/2026-12-0');
+    expect(left).toEqual(expect.arrayContaining(Object.values(keysAt(times[1]!))));
+    expect(left).not.toContain(older.globals);
   });
 
   it('keep-last 2 + keep-weekly 3 leaves its survivors, and keep-last 1 then only the newest backup', async () => {

@@ -139,11 +139,12 @@ async function failure(work: Promise<unknown>): Promise<string> {
 }
 
 describe('the libraries of a client extracted from .debs', () => {
-  it('all resolve for the real client, its three programs and libpq, and nothing is installed', async () => {
+  it('all resolve for the real client, its four programs and libpq, and nothing is installed', async () => {
     expect(client.programs.map((path) => path.slice(scratch.length))).toEqual([
       '/client/root/usr/lib/postgresql/15/bin/pg_dump',
       '/client/root/usr/lib/postgresql/15/bin/pg_restore',
       '/client/root/usr/lib/postgresql/15/bin/psql',
+      '/client/root/usr/lib/postgresql/15/bin/pg_dumpall',
       `/client/root/usr/lib/${MULTIARCH}/libpq.so.5`,
     ]);
     expect(await missingLibraries(client.programs, client.libraryPath)).toEqual({

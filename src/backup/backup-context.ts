@@ -4,6 +4,7 @@ import type { ServerVersion } from '../postgres/server-version.js';
 import type { Manifest } from '../shared/manifest.js';
 import type { BackupKeys } from '../storage/object-layout.js';
 import type { BackupSettings } from './settings.js';
+import type { DumpSequences } from './dump-contents.js';
 import type { RowCounts } from './snapshot-session.js';
 
 /** What one backup run works with, once the server's version and its client are known. */
@@ -22,6 +23,8 @@ export interface DumpOutcome {
   readonly sha256: string;
   readonly dumpBytes: number;
   readonly counts: RowCounts;
+  /** The values the dump's sequences restore to, read from its table of contents. */
+  readonly sequences: DumpSequences;
   /** Whether pg_dump ran in the exported snapshot, and why not where it did not. */
   readonly snapshot: { readonly shared: true } | { readonly shared: false; readonly reason: string };
 }

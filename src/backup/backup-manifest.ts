@@ -1,5 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { TOOL_NAME, TOOL_VERSION } from '../shared/constants.js';
+import type { Inventory } from '../inventory/index.js';
+import type { ManifestGlobals } from '../shared/globals.js';
 import type { Encryption, Manifest } from '../shared/manifest.js';
 import type { BackupKeys } from '../storage/object-layout.js';
 import { explainS3Error } from '../storage/s3-errors.js';
@@ -11,7 +13,7 @@ export function buildManifest(
   context: BackupContext,
   keys: BackupKeys,
   createdAt: Date,
-  outcome: DumpOutcome,
+  outcome: DumpOutcome & { readonly globals: ManifestGlobals; readonly inventory: Inventory | undefined },
   durationSeconds: number,
 ): Manifest {
   const { inputs } = context;
@@ -31,6 +33,8 @@ export function buildManifest(
     },
     encryption: manifestEncryption(inputs.encryption),
     object: { key: keys.object, sizeBytes: outcome.sizeBytes, sha256: outcome.sha256 },
+    globals: outcome.globals,
+    ...(outcome.inventory ? { inventory: outcome.inventory } : {}),
     durationSeconds: Number(durationSeconds.toFixed(3)),
     rowCounts: {
       mode: inputs.rowCounts,

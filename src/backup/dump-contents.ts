@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { describeExit, offlineToolEnvironment, startChild } from '../shared/child-process.js';
+import { errorMessage } from '../shared/errors.js';
+import { qualifiedName, type SequenceValue } from '../inventory/index.js';
+import { ArchiveTocReader, sequenceValues } from './archive-toc.js';
 
 /** What a custom-format dump holds, read from its table of contents. */
 export interface DumpContents {
@@ -9,6 +12,10 @@ export interface DumpContents {
   /** Whether the dump holds large objects (BLOBS / LARGE OBJECTS entries). */
   readonly hasLargeObjects: boolean;
 }
+
+/** The values the dump's SEQUENCE SET entries restore, by the inventory's name, or why they could not be read. */
+export type DumpSequences =
+  { readonly values: ReadonlyMap<string, SequenceValue> } | { readonly problem: string };
 
 /** Stop feeding pg_restore after this much: a table of contents is never this large, and memory stays flat. */
 const MAX_TEE_BYTES = 64 * 1024 * 1024;
@@ -35,6 +42,8 @@ export function parseTocList(listing: string): DumpContents {
 export class DumpContentsReader {
   readonly contents: Promise<DumpContents>;
   private readonly child;
+  /** The same head of the stream, read here for what `--list` does not print (the sequences' values). */
+  private readonly toc = new ArchiveTocReader(MAX_TEE_BYTES);
   private open = true;
   private fed = 0;
 
@@ -66,6 +75,7 @@ export class DumpContentsReader {
       },
       flush: (callback) => {
         this.close();
+        this.toc.end();
         callback();
       },
       destroy: (error, callback) => {
@@ -76,6 +86,24 @@ export class DumpContentsReader {
     });
   }
 
+  /** The sequence values of the dump's table of contents, once the dump has streamed past. */
+  sequences(): DumpSequences {
+    const state = this.toc.state;
+    if (state.status !== 'complete') {
+      return {
+        problem: state.status === 'failed' ? state.error.message : 'the table of contents was not read',
+      };
+    }
+    try {
+      const values = new Map<string, SequenceValue>();
+      for (const found of sequenceValues(state.toc).values())
+        values.set(qualifiedName(found.schema, found.name), found);
+      return { values };
+    } catch (error) {
+      return { problem: errorMessage(error) };
+    }
+  }
+
   /** Ends pg_restore if it is still running (after a failure). */
   stop(): void {
     this.close();
@@ -83,6 +111,7 @@ export class DumpContentsReader {
   }
 
   private feed(chunk: Buffer): void {
+    this.toc.feed(chunk);
     if (!this.open) return;
     this.fed += chunk.length;
     this.child.process.stdin!.write(chunk);

@@ -14,7 +14,7 @@ import type { BackupContext, DumpOutcome } from './backup-context.js';
 import { DumpContentsReader } from './dump-contents.js';
 import { SnapshotImportError, startDump } from './pg-dump.js';
 import { startProgressLog } from './progress.js';
-import type { SnapshotSession } from './snapshot-session.js';
+import type { RowCounts, SnapshotSession } from './snapshot-session.js';
 import type { EncryptionSettings } from './settings.js';
 
 /**
@@ -140,10 +140,7 @@ async function dumpAndUpload(
     );
     await verdict;
     await checkStored(context, keys, plain.bytes, stored.bytes);
-    core.info(
-      `Stored ${formatBytes(stored.bytes)} (dump ${formatBytes(plain.bytes)}), SHA-256 ${stored.sha256()}`,
-    );
-    return { sizeBytes: stored.bytes, sha256: stored.sha256(), dumpBytes: plain.bytes, counts };
+    return storedOutcome(plain, stored, counts, reader);
   } catch (error) {
     failure.note(error);
     // uploadStream has aborted its multipart upload (and swept the key) by the time `uploading` settles.
@@ -154,6 +151,24 @@ async function dumpAndUpload(
   } finally {
     progress.stop();
   }
+}
+
+function storedOutcome(
+  plain: CountingStream,
+  stored: MeasuringStream,
+  counts: RowCounts,
+  reader: DumpContentsReader,
+): Omit<DumpOutcome, 'snapshot'> {
+  core.info(
+    `Stored ${formatBytes(stored.bytes)} (dump ${formatBytes(plain.bytes)}), SHA-256 ${stored.sha256()}`,
+  );
+  return {
+    sizeBytes: stored.bytes,
+    sha256: stored.sha256(),
+    dumpBytes: plain.bytes,
+    counts,
+    sequences: reader.sequences(),
+  };
 }
 
 /** The multipart upload of what `body` measures as it passes, with the stall watchdog. */
@@ -211,7 +226,8 @@ async function checkStored(
   }
 }
 
-function encryptionStage(encryption: EncryptionSettings): Transform {
+/** The encryption the backup was asked for, as a stream stage (the dump and its globals go through it). */
+export function encryptionStage(encryption: EncryptionSettings): Transform {
   switch (encryption.type) {
     case 'age':
       return createEncryptStream({ recipients: encryption.recipients });

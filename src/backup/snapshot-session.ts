@@ -5,6 +5,9 @@ import { withClient } from '../postgres/server-version.js';
 import { quoteIdent } from '../shared/sql.js';
 import type { DumpContents } from './dump-contents.js';
 import type { RowCountMode, TableRowCount } from '../shared/manifest.js';
+import type { DatabaseProperties } from '../shared/globals.js';
+import { collectInventory, type Inventory } from '../inventory/index.js';
+import { readDatabaseProperties } from './globals.js';
 
 export interface RowCounts {
   readonly tables: TableRowCount[];
@@ -22,6 +25,10 @@ export interface SnapshotSession {
   readonly unsharedReason: string | undefined;
   /** Counts the rows of what the dump holds, and lists every other user table as excluded. */
   countRows(contents: DumpContents, mode: RowCountMode): Promise<RowCounts>;
+  /** The database's settings, comment and privileges, which the dump leaves out. */
+  databaseProperties(): Promise<DatabaseProperties>;
+  /** The schema inventory in the dump's snapshot, digests keyed with `digestKey`; sequence values left out. */
+  inventory(digestKey: string): Promise<Inventory>;
   readonly databaseBytes: number;
   close(): Promise<void>;
 }
@@ -57,12 +64,31 @@ export async function withSnapshotSession<T>(
       unsharedReason,
       databaseBytes: Number(size.rows[0]!.bytes),
       countRows: (contents, mode) => countRows(client, contents, mode),
+      databaseProperties: () => inSavepoint(client, () => readDatabaseProperties(client)),
+      inventory: (digestKey) =>
+        inSavepoint(client, () => collectInventory(client, { sequenceValues: 'omit', digestKey })),
       close: async () => {
         await client.query('COMMIT');
       },
     };
     return use(session);
   });
+}
+
+/**
+ * Runs `read` in a savepoint, so a catalog the provider hides fails only `read`, not the backup's transaction.
+ * Nothing else may use the session meanwhile: call it before the dump's row counts start.
+ */
+async function inSavepoint<T>(client: pg.Client, read: () => Promise<T>): Promise<T> {
+  await client.query('SAVEPOINT read_catalog');
+  try {
+    const result = await read();
+    await client.query('RELEASE SAVEPOINT read_catalog');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK TO SAVEPOINT read_catalog');
+    throw error;
+  }
 }
 
 interface TableRow {

@@ -3,7 +3,7 @@ import { errorMessage } from '../shared/errors.js';
 import type { Platform } from './platform.js';
 
 /** Bump when the layout of a cached client folder changes, so old entries are not restored. */
-const LAYOUT_VERSION = 'v2';
+const LAYOUT_VERSION = 'v3';
 
 /** The Actions cache as the installer uses it: best effort, a failure is a warning and a miss. */
 export interface ClientCacheStore {

@@ -12,7 +12,15 @@ export const LONG_LOCK_SECONDS = 0.2;
 const FENCE = '```';
 
 /** The migration check's report, in GitHub markdown, for the job summary and the PR comment. */
-export function migrationReport(analysis: MigrationAnalysis, manifest: Manifest): string {
+/**
+ * The PR comment. `restoreProof` is the drill's own verdict on the restore it ran the migration on (the schema
+ * proof, as HTML), shown first: a migration checked on a restore that lost objects proves less.
+ */
+export function migrationReport(
+  analysis: MigrationAnalysis,
+  manifest: Manifest,
+  restoreProof: readonly string[] = [],
+): string {
   const { run } = analysis;
   const passed = run.exitCode === 0;
   const lines: string[] = [
@@ -22,6 +30,7 @@ export function migrationReport(analysis: MigrationAnalysis, manifest: Manifest)
       `PostgreSQL ${manifest.server.version}): ${passed ? 'exit 0' : run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`} ` +
       `after ${formatDuration(run.seconds)}.`,
     '',
+    ...restoreProof,
     ...lockSection(analysis),
     ...schemaSection(analysis),
     ...rowSection(analysis),

@@ -3,7 +3,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupContext, BackupResult } from '../backup/backup-context.js';
 import { buildManifest, writeManifest } from '../backup/backup-manifest.js';
 import { resolveCompression } from '../backup/compression.js';
-import { dumpInSession } from '../backup/dump-upload.js';
+import { backUpInSession } from '../backup/backup-session.js';
+import { storeGlobals } from '../backup/globals-object.js';
 import { setBackupOutputs, writeBackupSummary } from '../backup/report.js';
 import { withSnapshotSession } from '../backup/snapshot-session.js';
 import type { BackupInputs } from '../inputs.js';
@@ -76,17 +77,24 @@ async function runBackup(context: BackupContext): Promise<BackupResult> {
     encrypted,
   );
   try {
-    const outcome = await withSnapshotSession(inputs.database, async (session) => {
-      const dumped = await dumpInSession(context, session, keys);
-      await session.close();
-      return dumped;
-    });
-    const manifest = buildManifest(context, keys, createdAt, outcome, (performance.now() - started) / 1000);
+    const { outcome, globals, inventory } = await withSnapshotSession(inputs.database, (session) =>
+      backUpInSession(context, session, keys),
+    );
+    const stored = await storeGlobals(context, keys, globals);
+    const seconds = (performance.now() - started) / 1000;
+    const manifest = buildManifest(
+      context,
+      keys,
+      createdAt,
+      { ...outcome, globals: stored, inventory },
+      seconds,
+    );
     await writeManifest(context, keys, manifest);
     return { keys, manifest };
   } catch (error) {
     // The placeholder, or a completed object, without its manifest: never left behind.
     await deleteObjectBestEffort(s3, inputs.storage.bucket, keys.object);
+    await deleteObjectBestEffort(s3, inputs.storage.bucket, keys.globals);
     throw error;
   }
 }

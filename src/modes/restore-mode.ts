@@ -10,23 +10,17 @@ import type { RestoreInputs } from '../inputs.js';
 import { redactedUrl } from '../postgres/format-url.js';
 import { readServerVersion, type ServerVersion } from '../postgres/server-version.js';
 import { fetchVerifiedDump } from '../restore/fetch-dump.js';
-import { listArchive, runPgRestore } from '../restore/pg-restore.js';
+import { fetchGlobals } from '../restore/fetch-globals.js';
+import { listArchive } from '../restore/pg-restore.js';
+import { type OwnershipReport, restoreArchive } from '../restore/restore-archive.js';
 import { backupMajor, readManifest } from '../restore/read-manifest.js';
-import { writeDrillSummary, writeRestoreSummary } from '../restore/report.js';
-import { type DiffSummary, diffRowCounts } from '../restore/row-diff.js';
-import {
-  countAllRows,
-  countLargeObjects,
-  createDrillDatabase,
-  inspectTarget,
-  onTarget,
-} from '../restore/target-database.js';
+import { writeRestoreSummary } from '../restore/report.js';
+import { createDrillDatabase, inspectTarget, onTarget } from '../restore/target-database.js';
+import type { Globals } from '../shared/globals.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
-import { checkMigration } from '../migrate/check-migration.js';
-import { migrationReport } from '../migrate/migration-report.js';
-import { publishMigrationReport } from '../migrate/publish-report.js';
 import { BucketCheck } from './bucket-check.js';
 import { provideClientForMajor } from './client.js';
+import { DrillVerdictError, judgeDrill, reportFailedDrill } from './drill-verdict.js';
 import type { RunFactsDraft } from './run-facts.js';
 import { runnerTemp } from '../shared/runner-temp.js';
 
@@ -60,16 +54,28 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
   const temp = runnerTemp();
   await mkdir(temp, { recursive: true });
   const work = await mkdtemp(join(temp, 'postgres-restore-'));
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
   try {
-    const started = performance.now();
-    const database = await verifyAndRestore(inputs, s3, manifest, client, server, join(work, 'backup.dump'));
-    const restoreSeconds = (performance.now() - started) / 1000;
+    const restored = await verifyAndRestore(inputs, s3, manifest, client, server, join(work, 'backup.dump'));
+    const restoreSeconds = elapsed();
     core.setOutput(Output.RestoreSeconds, restoreSeconds.toFixed(1));
     facts.restoreSeconds = restoreSeconds;
     core.info(`Restored in ${formatDuration(restoreSeconds)}`);
-    if (drill)
-      await judgeDrill(inputs, manifest, client, { database, backupAgeSeconds, restoreSeconds }, facts);
-    else await writeRestoreSummary(manifest, database, restoreSeconds, client);
+    if (drill) {
+      await judgeDrill(inputs, { manifest, client, ...restored, backupAgeSeconds, restoreSeconds }, facts);
+    } else {
+      await writeRestoreSummary(manifest, restored.database, restoreSeconds, client, restored.ownership);
+    }
+  } catch (error) {
+    if (drill && !(error instanceof DrillVerdictError)) {
+      await reportFailedDrill(
+        { manifest, client, backupAgeSeconds, restoreSeconds: elapsed() },
+        error,
+        facts,
+      );
+    }
+    throw error;
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -110,7 +116,7 @@ async function targetServer(inputs: RestoreInputs, manifest: Manifest): Promise<
   return server;
 }
 
-/** Proves the backup intact before the target sees a statement, then restores it; resolves to the database. */
+/** Proves the backup intact before the target sees a statement, then restores it. */
 async function verifyAndRestore(
   inputs: RestoreInputs,
   s3: S3Client,
@@ -118,112 +124,57 @@ async function verifyAndRestore(
   client: PgClient,
   server: ServerVersion,
   dumpPath: string,
-): Promise<string> {
-  await core.group('Integrity', async () => {
+): Promise<{ database: string; ownership: OwnershipReport | undefined; globals: Globals | undefined }> {
+  const globals = await core.group('Integrity', async () => {
     await fetchVerifiedDump(s3, inputs.storage, manifest, inputs.decryption, dumpPath);
     core.info(
       `SHA-256 ${manifest.object.sha256} matches the manifest; ${manifest.encryption.type} decryption authenticated`,
     );
     await listArchive(client.binDir, dumpPath);
     core.info('pg_restore reads the archive');
+    return backupGlobals(inputs, s3, manifest);
   });
+  const withOwnership = inputs.ownership === 'auto' && globals !== undefined;
   return core.group('Restore', async () => {
-    const into = await chooseDatabase(inputs);
-    core.info(`Restoring into database "${into}" with pg_restore ${client.version}`);
-    await runPgRestore(client.binDir, dumpPath, inputs.target, into, server.major);
-    return into;
+    const database = await chooseDatabase(inputs);
+    core.info(
+      `Restoring into database "${database}" with pg_restore ${client.version}, ` +
+        (withOwnership ? 'with owners and privileges' : 'without owners and privileges'),
+    );
+    const ownership = await restoreArchive({
+      binDir: client.binDir,
+      dumpPath,
+      target: inputs.target,
+      database,
+      targetMajor: server.major,
+      globals: withOwnership ? globals : undefined,
+    });
+    return { database, ownership, globals };
   });
 }
 
-interface Restored {
-  readonly database: string;
-  readonly backupAgeSeconds: number;
-  readonly restoreSeconds: number;
-}
-
-/** The drill's verdict: row counts against the manifest, the migration check, RPO and RTO; its summary. */
-async function judgeDrill(
+/**
+ * The backup's globals: what `ownership: auto` restores with, and the key a drill's schema proof needs.
+ * Undefined for a restore with `ownership: none`, or a backup made before they were kept.
+ */
+async function backupGlobals(
   inputs: RestoreInputs,
+  s3: S3Client,
   manifest: Manifest,
-  client: PgClient,
-  restored: Restored,
-  facts: RunFactsDraft,
-): Promise<void> {
-  const { database, backupAgeSeconds, restoreSeconds } = restored;
-  const restoredTarget = { ...inputs.target, database };
-  const { diff, restoredRows } = await core.group('Row counts', () =>
-    onTarget(restoredTarget, async (connection) => {
-      const rows = await countAllRows(connection);
-      return {
-        restoredRows: rows,
-        diff: diffRowCounts(manifest, rows, await countLargeObjects(connection)),
-      };
-    }),
-  );
-  core.setOutput(Output.TablesChecked, String(diff.checked));
-  core.setOutput(Output.TablesMismatched, String(diff.mismatched));
-  facts.tablesMismatched = diff.mismatched;
-  const failures = rowCountFailures(diff);
-  if (inputs.migrateCommand) {
-    const analysis = await core.group('Migration check', () =>
-      checkMigration(inputs.migrateCommand!, restoredTarget, client.binDir, restoredRows),
-    );
-    core.setOutput(Output.MigrateSeconds, analysis.run.seconds.toFixed(1));
-    if (analysis.run.exitCode !== 0) {
-      const lastLine = analysis.run.outputTail.split('\n').at(-1) ?? '';
-      failures.push(
-        `migrate-command ${analysis.run.signal ? `was killed by ${analysis.run.signal}` : `exited with code ${analysis.run.exitCode}`}: ${lastLine}`,
-      );
-    }
-    await publishMigrationReport(migrationReport(analysis, manifest), inputs.githubToken);
+): Promise<Globals | undefined> {
+  if (inputs.mode === 'restore' && inputs.ownership === 'none') return undefined;
+  const globals = await fetchGlobals(s3, inputs.storage, manifest, inputs.decryption);
+  if (globals) {
+    core.info(`The backup's roles and database settings (${manifest.globals!.key}) match the manifest`);
+    return globals;
   }
-  failures.push(...objectiveFailures(inputs, backupAgeSeconds, restoreSeconds));
-  const result = failures.length ? 'failed' : 'passed';
-  core.setOutput(Output.Result, result);
-  await writeDrillSummary({
-    manifest,
-    client,
-    database,
-    diff,
-    backupAgeSeconds,
-    restoreSeconds,
-    result,
-    failures,
-  });
-  if (failures.length) throw new Error(`Drill failed: ${failures.join('; ')}.`);
-  core.info(`Drill passed: ${diff.checked} tables match the manifest`);
-}
-
-function rowCountFailures(diff: DiffSummary): string[] {
-  if (!diff.mismatched) return [];
-  const bad = diff.rows.filter((row) => row.status === 'mismatch' || row.status === 'missing');
-  return [
-    `${diff.mismatched} of ${diff.checked} tables differ from the manifest: ` +
-      bad
-        .map((row) => `${row.table} expected ${row.expected ?? '-'}, restored ${row.restored ?? 'missing'}`)
-        .join('; '),
-  ];
-}
-
-/** The RPO and RTO the workflow asked for (max-backup-age, max-restore-time), where they were missed. */
-function objectiveFailures(
-  inputs: RestoreInputs,
-  backupAgeSeconds: number,
-  restoreSeconds: number,
-): string[] {
-  const failures: string[] = [];
-  if (inputs.maxBackupAgeSeconds !== undefined && backupAgeSeconds > inputs.maxBackupAgeSeconds) {
-    failures.push(
-      `the latest backup is ${formatDuration(backupAgeSeconds)} old, over max-backup-age ` +
-        `${formatDuration(inputs.maxBackupAgeSeconds)}: backups have stopped or are failing`,
+  if (inputs.ownership === 'auto') {
+    core.info(
+      'This backup was made before roles and database settings were kept beside it, so it is restored without ' +
+        'owners and privileges (ownership: none).',
     );
   }
-  if (inputs.maxRestoreSeconds !== undefined && restoreSeconds > inputs.maxRestoreSeconds) {
-    failures.push(
-      `the restore took ${formatDuration(restoreSeconds)}, over max-restore-time ${formatDuration(inputs.maxRestoreSeconds)}`,
-    );
-  }
-  return failures;
+  return undefined;
 }
 
 /**

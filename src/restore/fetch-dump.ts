@@ -117,7 +117,8 @@ function explainWriteFailure(error: unknown, path: string, manifest: Manifest): 
   );
 }
 
-function decryptStage(manifest: Manifest, decryption: DecryptionSettings): Transform {
+/** The decryption a backup of `manifest` needs; wrong or missing keys fail here, before anything is downloaded. */
+export function decryptStage(manifest: Manifest, decryption: DecryptionSettings): Transform {
   const encryption = manifest.encryption;
   if (encryption.type === 'none') return new PassThrough();
   if (encryption.type === 'passphrase') {

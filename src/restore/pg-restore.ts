@@ -40,9 +40,9 @@ export async function listArchive(binDir: string, dumpPath: string): Promise<str
 }
 
 /**
- * Restores the archive into `database` on the target with the backup's pg_restore, without owners or privileges
- * (the roles of the source rarely exist on the target). Errors are not ignored: pg_restore runs to the end so
- * that every error is reported, and any error fails the restore.
+ * Restores the archive into `database` on the target with the backup's pg_restore: with owners and privileges
+ * when `ownership` (the roles exist by then), else without (`--no-owner --no-privileges`). Errors are not
+ * ignored: pg_restore runs to the end so that every error is reported, and any error fails the restore.
  */
 export async function runPgRestore(
   binDir: string,
@@ -50,6 +50,7 @@ export async function runPgRestore(
   target: ConnectionTarget,
   database: string,
   targetMajor: number,
+  options: { readonly ownership: boolean } = { ownership: false },
 ): Promise<void> {
   const { env, args } = libpqInvocation({ ...target, database });
   // Half the runner's cores, at most 4: the server already builds each index with parallel workers
@@ -59,8 +60,7 @@ export async function runPgRestore(
   const child = startChild(
     join(binDir, 'pg_restore'),
     [
-      '--no-owner',
-      '--no-privileges',
+      ...(options.ownership ? [] : ['--no-owner', '--no-privileges']),
       `--jobs=${jobs}`,
       ...(args.length ? args : [`--dbname=${database}`]),
       dumpPath,
@@ -82,7 +82,13 @@ export async function runPgRestore(
   }
   throw new RestoreError(
     `pg_restore reported ${problems.length} error${problems.length === 1 ? '' : 's'}:\n` +
-      problems.map((p) => `- ${p.error}${p.hint ? `\n  ${p.hint}` : ''}`).join('\n'),
+      problems
+        .map(
+          (p) =>
+            `- ${p.error}${p.command ? `\n  Statement: ${statementHead(p.command)}` : ''}` +
+            (p.hint ? `\n  ${p.hint}` : ''),
+        )
+        .join('\n'),
     problems,
   );
 }
@@ -109,6 +115,16 @@ export function parseRestoreErrors(stderr: string): RestoreProblem[] {
     problems.push({ error, ...(command ? { command } : {}), ...(hint ? { hint } : {}) });
   }
   return problems;
+}
+
+/**
+ * The first line of a failed statement, at most 200 characters, for messages. A user mapping's options (a
+ * remote password) are left out: the statement is shown in logs and summaries.
+ */
+export function statementHead(command: string): string {
+  const line = command.split('\n')[0]!.trim();
+  const safe = /\bUSER MAPPING\b/i.test(line) ? line.replace(/\bOPTIONS\s*\(.*$/i, 'OPTIONS (…)') : line;
+  return safe.length > 200 ? `${safe.slice(0, 199)}…` : safe;
 }
 
 /** Session settings newer clients send first, by the major that introduced them. */

@@ -1,15 +1,24 @@
+import type * as core from '@actions/core';
 import { formatBytes } from '../shared/format.js';
 import type { Manifest } from '../shared/manifest.js';
 import { formatDuration } from '../shared/duration.js';
 import type { ClientUsed } from '../shared/client-used.js';
 import { writeJobSummary } from '../shared/job-summary.js';
+import { escapeHtml } from '../shared/html.js';
+import type { RestoreProblem } from './pg-restore.js';
+import type { OwnershipReport } from './restore-archive.js';
 import type { DiffSummary } from './row-diff.js';
+import type { SchemaProof } from '../inventory/index.js';
+import { schemaLine, schemaSection } from './schema-report.js';
+import { statementHead } from './pg-restore.js';
 
 export interface DrillReport {
   readonly manifest: Manifest;
   readonly client: ClientUsed;
   readonly database: string;
+  readonly ownership: OwnershipReport | undefined;
   readonly diff: DiffSummary;
+  readonly schema: SchemaProof;
   readonly backupAgeSeconds: number;
   readonly restoreSeconds: number;
   readonly result: 'passed' | 'failed';
@@ -35,22 +44,21 @@ export async function writeDrillSummary(report: DrillReport): Promise<void> {
         2,
       )
       .addTable([
-        [
-          { data: 'What', header: true },
-          { data: 'Value', header: true },
-        ],
-        ['Backup', `<code>${manifest.object.key}</code> (${formatBytes(manifest.object.sizeBytes)})`],
-        [
-          'Made',
-          `${manifest.createdAt} by pg_dump ${manifest.client.pgDump} from PostgreSQL ${manifest.server.version}`,
-        ],
+        ...whichBackup(manifest),
         ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
         ['RTO (restore time)', formatDuration(report.restoreSeconds)],
-        ['Restored into', `database <code>${report.database}</code>`],
+        ['Restored into', `database <code>${escapeHtml(report.database)}</code>`],
         ['Restored with', restoredWith(report.client)],
+        ['Owners and privileges', ownershipLine(report.ownership)],
         ['Tables checked', `${diff.checked}, ${diff.mismatched} mismatched`],
+        ['Schema', schemaLine(report.schema)],
       ])
-      .addRaw(report.failures.length ? `\n\n**Why it failed:** ${report.failures.join('; ')}.\n\n` : '\n\n')
+      .addRaw(
+        report.failures.length
+          ? `\n\n**Why it failed:** ${escapeHtml(report.failures.join('; '))}.\n\n`
+          : '\n\n',
+      )
+      .addRaw(schemaSection(report.schema))
       .addTable([
         [
           { data: 'Table', header: true },
@@ -59,7 +67,7 @@ export async function writeDrillSummary(report: DrillReport): Promise<void> {
           { data: 'Status', header: true },
         ],
         ...diff.rows.map((row) => [
-          row.table,
+          escapeHtml(row.table),
           row.expected === null ? '-' : row.expected.toLocaleString('en-US'),
           row.restored === null ? '-' : row.restored.toLocaleString('en-US'),
           STATUS_MARK[row.status] ?? row.status,
@@ -73,6 +81,7 @@ export async function writeRestoreSummary(
   database: string,
   restoreSeconds: number,
   client: ClientUsed,
+  ownership: OwnershipReport | undefined,
 ): Promise<void> {
   await writeJobSummary((summary) =>
     summary.addHeading(`Restore of ${manifest.database}`, 2).addTable([
@@ -82,11 +91,82 @@ export async function writeRestoreSummary(
       ],
       ['Backup', `<code>${manifest.object.key}</code> (${formatBytes(manifest.object.sizeBytes)})`],
       ['Made', `${manifest.createdAt} by pg_dump ${manifest.client.pgDump}`],
-      ['Restored into', `database <code>${database}</code>`],
+      ['Restored into', `database <code>${escapeHtml(database)}</code>`],
       ['Restored with', restoredWith(client)],
+      ['Owners and privileges', ownershipLine(ownership)],
       ['Restore time', formatDuration(restoreSeconds)],
     ]),
   );
+}
+
+/** What a drill knows when it fails before its verdict. */
+export interface FailedDrillReport {
+  readonly manifest: Manifest;
+  readonly client: ClientUsed;
+  readonly backupAgeSeconds: number;
+  /** Until the failure. */
+  readonly restoreSeconds: number;
+  readonly reason: string;
+  /** pg_restore's errors with their statements, when it was pg_restore that failed. */
+  readonly problems: readonly RestoreProblem[];
+}
+
+/** The summary of a drill that did not get to compare anything: why, and the statements that failed. */
+export async function writeFailedDrillSummary(report: FailedDrillReport): Promise<void> {
+  const { manifest } = report;
+  await writeJobSummary((summary) => {
+    summary
+      .addHeading(`Restore drill of ${escapeHtml(manifest.database)}: ❌ failed`, 2)
+      .addTable([
+        ...whichBackup(manifest),
+        ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
+        ['Failed after', formatDuration(report.restoreSeconds)],
+        ['Restored with', restoredWith(report.client)],
+        ['Tables checked', 'none: the drill stopped before the comparison'],
+      ]);
+    summary.addRaw(`\n\n**Why it failed:** ${escapeHtml(report.reason)}\n\n`);
+    if (report.problems.length) {
+      summary.addTable([
+        [
+          { data: 'Error', header: true },
+          { data: 'Statement (first line)', header: true },
+          { data: 'What to do', header: true },
+        ],
+        ...report.problems.map((problem) => [
+          escapeHtml(problem.error),
+          problem.command ? `<code>${escapeHtml(statementHead(problem.command))}</code>` : '-',
+          escapeHtml(problem.hint ?? '-'),
+        ]),
+      ]);
+    }
+    return summary;
+  });
+}
+
+/** The table's header and the rows that say which backup was drilled. */
+/** A row of `core.summary.addTable`, whose type @actions/core does not export by name. */
+type SummaryRow = Parameters<typeof core.summary.addTable>[0][number];
+
+function whichBackup(manifest: Manifest): SummaryRow[] {
+  return [
+    [
+      { data: 'What', header: true },
+      { data: 'Value', header: true },
+    ],
+    ['Backup', `<code>${manifest.object.key}</code> (${formatBytes(manifest.object.sizeBytes)})`],
+    [
+      'Made',
+      `${manifest.createdAt} by pg_dump ${manifest.client.pgDump} from PostgreSQL ${manifest.server.version}`,
+    ],
+  ];
+}
+
+function ownershipLine(ownership: OwnershipReport | undefined): string {
+  if (!ownership) return 'not restored (ownership: none, or a backup made before roles were kept)';
+  const done = ownership.done.length ? `restored; ${escapeHtml(ownership.done.join(', '))}` : 'restored';
+  const failed = ownership.failed.length ? `; ❌ failed: ${escapeHtml(ownership.failed.join('; '))}` : '';
+  const warned = ownership.warnings.length ? `; ⚠️ ${escapeHtml(ownership.warnings.join('; '))}` : '';
+  return `${done}${failed}${warned}`;
 }
 
 function restoredWith(client: ClientUsed): string {

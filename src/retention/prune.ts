@@ -1,6 +1,6 @@
 /**
- * Applies a retention policy to one database's folder in the bucket. A backup is its manifest and the object with
- * the same timestamp; its manifest goes first, so a half-deleted backup is an object without a manifest (which no
+ * Applies a retention policy to one database's folder in the bucket. A backup is its manifest and the objects with
+ * the same timestamp (the dump, and its globals from 0.3 on); its manifest goes first, so a half-deleted backup is an object without a manifest (which no
  * restore ever picks, and a later run removes) rather than a manifest whose object is gone.
  */
 import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -22,10 +22,11 @@ export interface PruneResult {
 /** Objects without a manifest younger than this may be a backup still being written. */
 const ORPHAN_MIN_AGE_MS = 24 * 60 * 60 * 1000;
 
-/** `<YYYY-MM-DDTHH-MM-SSZ>.dump.age`, `.dump` or `.manifest.json`, directly in the database's folder. */
-const LAYOUT_NAME = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(\.dump\.age|\.dump|\.manifest\.json)$/;
+/** `<YYYY-MM-DDTHH-MM-SSZ>` and a suffix of the layout (object-layout.ts), directly in the database's folder. */
+const LAYOUT_NAME =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(\.dump\.age|\.dump|\.globals\.json\.age|\.globals\.json|\.manifest\.json)$/;
 
-/** The keys in the folder that share one timestamp: a manifest and/or its object. */
+/** The keys in the folder that share one timestamp: a manifest and/or its objects (the dump, its globals). */
 interface TimestampGroup {
   readonly createdAt: Date;
   manifestKey?: string;
@@ -114,7 +115,9 @@ function parseLayoutName(name: string): { createdAt: Date; suffix: string } | un
 /** The backups: the timestamps that have a manifest. */
 function backupEntries(groups: ReadonlyMap<string, TimestampGroup>): BackupEntry[] {
   return [...groups.values()].flatMap(({ manifestKey, objectKeys, createdAt }) =>
-    manifestKey === undefined ? [] : [{ manifestKey, objectKey: objectKeys[0], createdAt }],
+    manifestKey === undefined
+      ? []
+      : [{ manifestKey, objectKey: objectKeys.find((key) => /\.dump(\.age)?$/.test(key)), createdAt }],
   );
 }
 

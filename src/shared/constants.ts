@@ -26,6 +26,7 @@ export enum Input {
   MaxBackupAge = 'max-backup-age',
   MaxRestoreTime = 'max-restore-time',
   MigrateCommand = 'migrate-command',
+  Ownership = 'ownership',
   GithubToken = 'github-token',
   KeepLast = 'keep-last',
   KeepDaily = 'keep-daily',
@@ -63,7 +64,7 @@ export const ARCHIVE_APT_MIRROR = 'https://apt-archive.postgresql.org/pub/repos/
 export const CLIENT_TOOL_NAME = 'postgresql-client';
 
 /** The client programs the action needs; a client counts as found only when all of them are there. */
-export const CLIENT_PROGRAMS = ['pg_dump', 'pg_restore', 'psql'] as const;
+export const CLIENT_PROGRAMS = ['pg_dump', 'pg_restore', 'psql', 'pg_dumpall'] as const;
 
 /** Written into every manifest; kept equal to package.json's version by a test. */
 export const TOOL_NAME = 'postgres-backup-action';

@@ -11,6 +11,8 @@ export interface TableRowCount {
   readonly excluded?: boolean;
 }
 
+import type { ManifestGlobals } from './globals.js';
+
 export type RowCountMode = 'exact' | 'estimate' | 'off';
 
 export type Encryption =
@@ -36,6 +38,13 @@ export interface Manifest {
   };
   readonly encryption: Encryption;
   readonly object: { readonly key: string; readonly sizeBytes: number; readonly sha256: string };
+  /** The roles and database settings stored beside the dump; absent in backups made before 0.3. */
+  readonly globals?: ManifestGlobals;
+  /**
+   * The schema inventory taken in the dump's snapshot (src/inventory/inventory.ts writes and reads it), which a
+   * drill compares the restored database with; absent in backups made before 0.3.
+   */
+  readonly inventory?: { readonly format: number };
   readonly durationSeconds: number;
   readonly rowCounts: {
     readonly mode: RowCountMode;

@@ -1,6 +1,7 @@
 /**
  * Where backups live in the bucket (docs/contract.md):
  *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.dump.age       (".dump" when encryption is off)
+ *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.globals.json.age  roles and database settings (".globals.json")
  *   <prefix>/<database>/<YYYY-MM-DDTHH-MM-SSZ>.manifest.json  written last
  */
 
@@ -20,6 +21,8 @@ export function timestampName(date: Date): string {
 
 export interface BackupKeys {
   readonly object: string;
+  /** Roles and the database's own settings (shared/globals.ts), written before the manifest. */
+  readonly globals: string;
   readonly manifest: string;
 }
 
@@ -30,7 +33,12 @@ export function backupKeys(
   encrypted: boolean,
 ): BackupKeys {
   const base = `${databaseFolder(prefix, database)}${timestampName(createdAt)}`;
-  return { object: `${base}${encrypted ? '.dump.age' : '.dump'}`, manifest: `${base}${MANIFEST_SUFFIX}` };
+  const age = encrypted ? '.age' : '';
+  return {
+    object: `${base}.dump${age}`,
+    globals: `${base}.globals.json${age}`,
+    manifest: `${base}${MANIFEST_SUFFIX}`,
+  };
 }
 
 /** The prefix with exactly one trailing slash, or '' for the bucket root. */

@@ -17,7 +17,7 @@ const execFileAsync = promisify(execFile);
 
 export type ClientMajor = 17 | 18;
 
-export const CLIENT_TOOLS = ['pg_dump', 'pg_restore', 'psql'] as const;
+export const CLIENT_TOOLS = ['pg_dump', 'pg_restore', 'psql', 'pg_dumpall'] as const;
 export type ClientTool = (typeof CLIENT_TOOLS)[number];
 
 export interface WrappedClient {
@@ -36,7 +36,14 @@ const TOOL_CACHE_ARCH = 'x64';
 /** The wrapped client of `major`, built into `.cache/clients/<major>/` on first use. */
 export async function ensureWrappedClient(major: ClientMajor): Promise<WrappedClient> {
   const dir = join(CLIENTS_DIR, String(major));
-  if (!(await exists(dir))) await buildClient(major, dir);
+  const wrapped = await Promise.all(
+    CLIENT_TOOLS.flatMap((tool) => [exists(join(dir, 'bin', tool)), exists(join(shimDir(dir, major), tool))]),
+  );
+  if (wrapped.includes(false)) {
+    // Built before a tool was added to CLIENT_TOOLS: built again, whole.
+    await rm(dir, { recursive: true, force: true });
+    await buildClient(major, dir);
+  }
   return { dir, version: await clientVersion(dir, major) };
 }
 
@@ -88,24 +95,36 @@ async function buildClient(major: ClientMajor, dir: string): Promise<void> {
   }
 }
 
+/**
+ * `bin/` holds the wrappers; `root/usr/lib/postgresql/<major>/shim/` the same scripts again, where pg_dumpall
+ * believes it lives: it runs `pg_dump -V` from its own folder, which must go through the loader as well.
+ */
 async function writeWrappers(dir: string, major: ClientMajor): Promise<void> {
   await mkdir(join(dir, 'bin'));
+  await mkdir(shimDir(dir, major), { recursive: true });
   for (const tool of CLIENT_TOOLS) {
-    const path = join(dir, 'bin', tool);
-    await writeFile(path, wrapperScript(major, tool));
-    await chmod(path, 0o755);
+    for (const path of [join(dir, 'bin', tool), join(shimDir(dir, major), tool)]) {
+      await writeFile(path, wrapperScript(major, tool));
+      await chmod(path, 0o755);
+    }
   }
+}
+
+function shimDir(dir: string, major: ClientMajor): string {
+  return join(dir, 'root', 'usr', 'lib', 'postgresql', String(major), 'shim');
 }
 
 function wrapperScript(major: ClientMajor, tool: ClientTool): string {
   return [
     '#!/bin/sh',
     `# ${tool} of PostgreSQL ${major} from Debian ${CLIENT_SUITES[major]}, run by the glibc loader in ../root`,
-    "# (the host's glibc is too old). The root is found relative to this script, even through a symlink.",
-    'root="$(dirname "$(dirname "$(readlink -f "$0")")")/root"',
+    "# (the host's glibc is too old). The root is found relative to this script, even through a symlink, from",
+    '# bin/ or from the shim/ folder the program is told it runs from (--argv0), so it finds its siblings there.',
+    'here="$(dirname "$(readlink -f "$0")")"',
+    'case "$here" in */shim) root="${here%/usr/lib/postgresql/*}" ;; *) root="$(dirname "$here")/root" ;; esac',
     'lib="$root/usr/lib/x86_64-linux-gnu"',
     `exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$root/lib/x86_64-linux-gnu" \\`,
-    `  "$root/usr/lib/postgresql/${major}/bin/${tool}" "$@"`,
+    `  --argv0 "$root/usr/lib/postgresql/${major}/shim/${tool}" "$root/usr/lib/postgresql/${major}/bin/${tool}" "$@"`,
     '',
   ].join('\n');
 }

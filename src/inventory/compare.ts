@@ -1,0 +1,144 @@
+/**
+ * The drill's verdict on the schema: every object the source had and the restore lacks (missing), has in excess
+ * (extra) or has otherwise (different), attribute by attribute. A digest that differs is reported as "definition
+ * differs", never with its value. What cannot be compared by design is carried over with its reason.
+ */
+import {
+  compareObjects,
+  compareText,
+  type Inventory,
+  type InventoryObject,
+  isDigest,
+  type NotComparable,
+} from './inventory.js';
+
+export interface AttributeDifference {
+  readonly attribute: string;
+  /** Absent when the expected object has no such attribute, or when it is a digest. */
+  readonly expected?: string;
+  readonly actual?: string;
+  /** e.g. `definition differs`, `expected "app_rw", found "@dbowner"`, `missing`. */
+  readonly summary: string;
+}
+
+export interface ObjectDifference {
+  readonly kind: string;
+  readonly name: string;
+  readonly attributes: AttributeDifference[];
+}
+
+export interface InventoryDiff {
+  readonly missing: InventoryObject[];
+  readonly extra: InventoryObject[];
+  readonly different: ObjectDifference[];
+  readonly notComparable: NotComparable[];
+}
+
+/** Whether the restore is faithful: nothing missing, extra or different (not-comparable entries do not count). */
+export function isFaithful(diff: InventoryDiff): boolean {
+  return diff.missing.length === 0 && diff.extra.length === 0 && diff.different.length === 0;
+}
+
+export function compareInventories(expected: Inventory, actual: Inventory): InventoryDiff {
+  const notComparable = [...expected.notComparable, ...actual.notComparable];
+  const digestsComparable = expected.digest === actual.digest;
+  if (!digestsComparable) {
+    notComparable.push({
+      kind: 'definitions',
+      name: 'all digests',
+      reason: `the inventories were digested differently (${expected.digest}, ${actual.digest})`,
+    });
+  }
+  if (expected.serverMajor !== actual.serverMajor) {
+    notComparable.push({
+      kind: 'server version',
+      name: `${expected.serverMajor} -> ${actual.serverMajor}`,
+      reason: 'definitions are printed by each server: across majors they may differ where nothing was lost',
+    });
+  }
+  const actualByKey = new Map(actual.objects.map((object) => [keyOf(object), object]));
+  const expectedKeys = new Set(expected.objects.map(keyOf));
+  const different: ObjectDifference[] = [];
+  for (const object of expected.objects) {
+    const found = actualByKey.get(keyOf(object));
+    if (!found) continue;
+    const attributes = compareAttributes(object, found, digestsComparable);
+    if (attributes.length > 0) different.push({ kind: object.kind, name: object.name, attributes });
+  }
+  return {
+    missing: expected.objects.filter((object) => !actualByKey.has(keyOf(object))).sort(compareObjects),
+    extra: actual.objects.filter((object) => !expectedKeys.has(keyOf(object))).sort(compareObjects),
+    different: different.sort(compareObjects),
+    notComparable: unique(notComparable),
+  };
+}
+
+function keyOf(object: { kind: string; name: string }): string {
+  return `${object.kind}\u0000${object.name}`;
+}
+
+/** A sequence's value is compared only when the expected inventory has it (see applySequenceValues). */
+const ONLY_WHEN_EXPECTED: Readonly<Record<string, ReadonlySet<string>>> = {
+  sequence: new Set(['value', 'called']),
+};
+
+function compareAttributes(
+  expected: InventoryObject,
+  actual: InventoryObject,
+  digestsComparable: boolean,
+): AttributeDifference[] {
+  const names = [...new Set([...Object.keys(expected.attributes), ...Object.keys(actual.attributes)])].sort(
+    compareText,
+  );
+  const differences: AttributeDifference[] = [];
+  for (const attribute of names) {
+    const want = expected.attributes[attribute];
+    const have = actual.attributes[attribute];
+    if (want === have) continue;
+    if (want === undefined && ONLY_WHEN_EXPECTED[expected.kind]?.has(attribute)) continue;
+    if (isDigest(want) || isDigest(have)) {
+      if (digestsComparable) differences.push(digestDifference(attribute, want, have));
+      continue;
+    }
+    differences.push({
+      attribute,
+      ...(want === undefined ? {} : { expected: want }),
+      ...(have === undefined ? {} : { actual: have }),
+      summary:
+        want === undefined
+          ? `unexpected "${have}"`
+          : have === undefined
+            ? `missing (expected "${want}")`
+            : `expected "${want}", found "${have}"`,
+    });
+  }
+  return differences;
+}
+
+function digestDifference(
+  attribute: string,
+  want: string | undefined,
+  have: string | undefined,
+): AttributeDifference {
+  const what = attribute === 'definition' ? 'definition' : attribute;
+  if (want === undefined) return { attribute, summary: `${what} present only in the restore` };
+  if (have === undefined) return { attribute, summary: `${what} missing` };
+  return { attribute, summary: `${what} differs` };
+}
+
+function unique(entries: readonly NotComparable[]): NotComparable[] {
+  const byKey = new Map(entries.map((entry) => [`${keyOf(entry)}\u0000${entry.reason}`, entry]));
+  return [...byKey.values()].sort((a, b) => compareObjects(a, b) || compareText(a.reason, b.reason));
+}
+
+/** One line per difference, for a job summary or a test's message. */
+export function describeDiff(diff: InventoryDiff): string[] {
+  return [
+    ...diff.missing.map((object) => `missing ${object.kind} ${object.name}`),
+    ...diff.extra.map((object) => `extra ${object.kind} ${object.name}`),
+    ...diff.different.map(
+      (object) =>
+        `different ${object.kind} ${object.name}: ${object.attributes.map((a) => `${a.attribute} ${a.summary}`).join('; ')}`,
+    ),
+  ];
+}
