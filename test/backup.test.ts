@@ -278,7 +278,7 @@ describe('backup failures and other modes', () => {
     const keys = results.map((outputs) => outputs.key);
     expect(new Set(keys).size).toBe(2);
     const stored = await bucket.keys(prefix);
-    expect(stored).toHaveLength(4);
+    expect(stored).toHaveLength(6); // each backup: its dump, its globals, its manifest
     for (const outputs of results) {
       expect(stored).toContain(outputs.key);
       const manifest = JSON.parse((await bucket.get(outputs['manifest-key']!)).toString('utf8')) as Manifest;
