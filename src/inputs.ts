@@ -11,7 +11,7 @@ import { parseDumpArgs } from './backup/dump-args.js';
 import { DEFAULT_APT_MIRROR, Input } from './shared/constants.js';
 import { parseDuration } from './shared/duration.js';
 import type { NotifyWhen } from './notify/slack.js';
-import { parseRetention, type RetentionPolicy } from './retention/policy.js';
+import { parseRetention, RETENTION_INPUTS, type RetentionPolicy } from './retention/policy.js';
 import { InputError } from './shared/errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
@@ -91,7 +91,8 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     if (!retention) {
       throw new InputError(
         Input.KeepLast,
-        'and keep-daily, keep-weekly, keep-monthly are all empty: prune needs at least one rule (nothing is deleted without one).',
+        `and ${RETENTION_INPUTS.slice(1).join(', ')} are all empty: ` +
+          'prune needs at least one rule (nothing is deleted without one).',
       );
     }
     const sourceUrl = databaseUrlInput(env);
@@ -218,9 +219,12 @@ function databaseNameOf(raw: string, env: NodeJS.ProcessEnv): string | undefined
 function readRetention(): RetentionPolicy | undefined {
   return parseRetention({
     'keep-last': core.getInput(Input.KeepLast),
+    'keep-hourly': core.getInput(Input.KeepHourly),
     'keep-daily': core.getInput(Input.KeepDaily),
     'keep-weekly': core.getInput(Input.KeepWeekly),
     'keep-monthly': core.getInput(Input.KeepMonthly),
+    'keep-yearly': core.getInput(Input.KeepYearly),
+    'keep-within': core.getInput(Input.KeepWithin),
   });
 }
 

@@ -290,9 +290,24 @@ describe('bad-input suite', () => {
       /^::error::Input 'keep-monthly': '1\.5' is not a number of backups to keep/m,
     ],
     [
+      'a keep-hourly that is not a number',
+      () => ({ 'database-url': server.url(), 'keep-hourly': 'abc' }),
+      /^::error::Input 'keep-hourly': 'abc' is not a number of backups to keep/m,
+    ],
+    [
+      'a keep-yearly of 0',
+      () => ({ 'database-url': server.url(), 'keep-yearly': '0' }),
+      /^::error::Input 'keep-yearly': '0' is not a number of backups to keep/m,
+    ],
+    [
+      "a keep-within in restic's years",
+      () => ({ 'database-url': server.url(), 'keep-within': '1y' }),
+      /^::error::Input 'keep-within': '1y' is not a duration: write it like 26h, 90m, 1h30m, 2d or 1w/m,
+    ],
+    [
       'a prune without any rule',
       () => ({ mode: 'prune' }),
-      /^::error::Input 'keep-last': and keep-daily, keep-weekly, keep-monthly are all empty/m,
+      /^::error::Input 'keep-last': and keep-hourly, keep-daily, keep-weekly, keep-monthly, keep-yearly, keep-within are all empty/m,
     ],
     [
       'an unknown notify',

@@ -131,6 +131,9 @@ describe('retention and Slack, run as the runner runs the action', () => {
       ['keep-daily', '0'],
       ['keep-weekly', '-1'],
       ['keep-monthly', '1.5'],
+      ['keep-hourly', '-1'],
+      ['keep-yearly', 'abc'],
+      ['keep-within', '2 days'],
     ] as const) {
       const bad = await runAction(
         { mode: 'prune', prefix: 'prune', [input]: value, ...bucket.inputs },
@@ -141,7 +144,7 @@ describe('retention and Slack, run as the runner runs the action', () => {
     }
     const none = await runAction({ mode: 'prune', prefix: 'prune', ...bucket.inputs }, runnerEnv);
     expect(none.stdout).toMatch(
-      /::error::Input 'keep-last': and keep-daily, keep-weekly, keep-monthly are all empty/,
+      /::error::Input 'keep-last': and keep-hourly, keep-daily, keep-weekly, keep-monthly, keep-yearly, keep-within are all empty/,
     );
     expect((await bucket.keys('prune/')).filter((key) => key.endsWith('.manifest.json'))).toHaveLength(2);
   });

@@ -276,6 +276,31 @@ describe('pruneBackups on S3', () => {
     );
   });
 
+  it('keep-hourly 4 + keep-within 13h on a day of 3-hourly backups leaves the last 5 runs, in the table too', async () => {
+    const times = [
+      ...['00', '03', '06', '09', '12', '15', '18', '21'].map((hour) => `2027-01-05T${hour}:00:00Z`),
+      '2027-01-06T00:00:00Z',
+      '2027-01-06T03:00:00Z',
+    ];
+    const { bucket, settings, client, deletes } = await seededBucket(times);
+
+    const result = await pruneBackups(client, settings, 'app', { hourly: 4, within: 13 * 3600 }, NOW);
+
+    // 13 hours before 03:00 is 14:00 the day before: 15:00 is within, 12:00 is not.
+    const survivors = times.slice(-5).reverse();
+    expect(keptTimes(result.decisions)).toEqual(survivors);
+    expect(await bucket.keys()).toEqual([...backupKeyList(survivors), ...UNTOUCHED, ...YOUNG_ORPHANS].sort());
+    expect(deletes.slice(0, 2)).toEqual([keysAt(times[0]!).manifest, keysAt(times[0]!).object]);
+    expect(retentionTable(result.decisions).split('\n').slice(2, 8)).toEqual([
+      '| 2027-01-06T03:00:00Z | keep | hourly, within, newest |',
+      '| 2027-01-06T00:00:00Z | keep | hourly, within |',
+      '| 2027-01-05T21:00:00Z | keep | hourly, within |',
+      '| 2027-01-05T18:00:00Z | keep | hourly, within |',
+      '| 2027-01-05T15:00:00Z | keep | within |',
+      '| 2027-01-05T12:00:00Z | delete |  |',
+    ]);
+  });
+
   it('stops at the first failed delete, says what was and was not deleted, and a later run finishes', async () => {
     const times = [
       '2027-01-01T03:15:00Z',

@@ -29,9 +29,12 @@ export enum Input {
   Ownership = 'ownership',
   GithubToken = 'github-token',
   KeepLast = 'keep-last',
+  KeepHourly = 'keep-hourly',
   KeepDaily = 'keep-daily',
   KeepWeekly = 'keep-weekly',
   KeepMonthly = 'keep-monthly',
+  KeepYearly = 'keep-yearly',
+  KeepWithin = 'keep-within',
   SlackWebhookUrl = 'slack-webhook-url',
   Notify = 'notify',
 }
