@@ -6,7 +6,7 @@
  * the nearest newer, as the action itself picks (15 for 14, 17 for 16: no Debian release ships 14 or 16).
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,8 @@ import {
   qualifiedName,
   type SequenceValue,
 } from '../src/inventory/index.js';
+import { readDatabaseProperties } from '../src/backup/globals.js';
+import { applyDatabaseProperties } from '../src/restore/apply-globals.js';
 import { parseRestoreErrors } from '../src/restore/pg-restore.js';
 import { mirrorDebianPackages } from './support/apt-mirror.js';
 import { ensureWrappedClient } from './support/client-wrappers.js';
@@ -60,28 +62,10 @@ const CLIENT_FOR = { 14: 15, 16: 17, 18: 18 } as const;
 /** Debian trixie's 17 and forky's 18, run through their own loader (test/support/client-wrappers.ts). */
 async function wrappedClient(major: 17 | 18): Promise<ClientTools> {
   const { dir } = await ensureWrappedClient(major);
-  const root = join(dir, 'root');
-  const libraries = join(root, 'usr/lib/x86_64-linux-gnu');
-  // The wrappers cover pg_dump, pg_restore and psql. pg_dumpall, from the same package, runs the same way but
-  // also runs the pg_dump beside it: a copy of it sits in a folder of its own, next to pg_dump's wrapper.
-  const dumpall = await mkdtemp(join(tmpdir(), `inventory-dumpall-${major}-`));
-  await copyFile(join(root, `usr/lib/postgresql/${major}/bin/pg_dumpall`), join(dumpall, 'pg_dumpall'));
-  await symlink(join(dir, 'bin', 'pg_dump'), join(dumpall, 'pg_dump'));
   return {
     major,
-    command: (tool) =>
-      tool === 'pg_dumpall'
-        ? {
-            file: join(libraries, 'ld-linux-x86-64.so.2'),
-            args: [
-              '--library-path',
-              `${libraries}:${join(root, 'lib/x86_64-linux-gnu')}`,
-              join(dumpall, tool),
-            ],
-            env: {},
-          }
-        : { file: join(dir, 'bin', tool), args: [], env: {} },
-    cleanup: () => rm(dumpall, { recursive: true, force: true }),
+    command: (tool) => ({ file: join(dir, 'bin', tool), args: [], env: {} }),
+    cleanup: () => Promise.resolve(),
   };
 }
 
@@ -239,68 +223,17 @@ async function restoreRoles(
   expect(unexpected.filter((line) => !/transaction_timeout/.test(line))).toEqual([]);
 }
 
-/** Settings whose values are lists of names: each element a literal of its own (as pg_dump writes them). */
-const LIST_SETTINGS = new Set([
-  'search_path',
-  'temp_tablespaces',
-  'local_preload_libraries',
-  'session_preload_libraries',
-]);
-
-function settingSql(target: pg.Client, setting: string): string {
-  const at = setting.indexOf('=');
-  const name = setting.slice(0, at);
-  const value = setting.slice(at + 1);
-  const values = LIST_SETTINGS.has(name) ? value.split(',').map((part) => part.trim()) : [value];
-  return `SET ${target.escapeIdentifier(name)} = ${values.map((part) => target.escapeLiteral(part)).join(', ')}`;
-}
-
 /**
- * The database's own properties, which a dump without --create does not carry, re-applied by SQL the way the drill
- * is to do it: `ALTER DATABASE … SET`, role-in-database settings, the comment, and the grants other than the
- * owner's (the restored database's owner is whoever the drill connects as).
+ * The database's own properties, which a dump without --create does not carry, re-applied the way the drill does
+ * it (restore/apply-globals.ts): read on the source as the backup reads them, applied with nothing failing.
  */
 async function reapplyDatabaseProperties(
   source: pg.Client,
   target: pg.Client,
   database: string,
 ): Promise<void> {
-  const db = target.escapeIdentifier(database);
-  const { rows } = await source.query<{ role: string | null; settings: string[] }>(
-    `SELECT CASE WHEN s.setrole <> 0 THEN pg_get_userbyid(s.setrole)::text END AS role, s.setconfig AS settings
-       FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()`,
-  );
-  const statements: string[] = [];
-  for (const { role, settings } of rows) {
-    const who = role === null ? `DATABASE ${db}` : `ROLE ${target.escapeIdentifier(role)} IN DATABASE ${db}`;
-    for (const setting of settings) statements.push(`ALTER ${who} ${settingSql(target, setting)}`);
-  }
-  const comment = await source.query<{ comment: string | null }>(
-    "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = current_database()",
-  );
-  if (comment.rows[0]!.comment !== null) {
-    statements.push(`COMMENT ON DATABASE ${db} IS ${target.escapeLiteral(comment.rows[0]!.comment)}`);
-  }
-  const acl = await source.query<{ action: string; grantee: string; privilege: string; grantable: boolean }>(
-    `WITH d AS (SELECT datdba, coalesce(datacl, acldefault('d', datdba)) AS acl FROM pg_database
-                 WHERE datname = current_database())
-     SELECT 'GRANT' AS action, grantee::regrole::text AS grantee, privilege_type AS privilege, is_grantable AS grantable
-       FROM d, aclexplode(d.acl) WHERE grantee <> d.datdba
-     UNION ALL
-     SELECT 'REVOKE', grantee::regrole::text, privilege_type, false
-       FROM d, aclexplode(acldefault('d', d.datdba)) x
-      WHERE x.grantee <> d.datdba AND NOT EXISTS (SELECT 1 FROM aclexplode(d.acl) y
-              WHERE y.grantee = x.grantee AND y.privilege_type = x.privilege_type)`,
-  );
-  for (const { action, grantee, privilege, grantable } of acl.rows) {
-    const who = grantee === '-' ? 'PUBLIC' : grantee;
-    statements.push(
-      action === 'GRANT'
-        ? `GRANT ${privilege} ON DATABASE ${db} TO ${who}${grantable ? ' WITH GRANT OPTION' : ''}`
-        : `REVOKE ${privilege} ON DATABASE ${db} FROM ${who}`,
-    );
-  }
-  for (const statement of statements) await target.query(statement);
+  const applied = await applyDatabaseProperties(target, database, await readDatabaseProperties(source));
+  expect(applied.failed).toEqual([]);
 }
 
 function find(inventory: Inventory | readonly InventoryObject[], kind: string, name: string) {

@@ -94,20 +94,24 @@ export async function judgeDrill(
 }
 
 /**
- * A drill that failed before its verdict (the restore, the row counts): the outputs and the summary still say
- * what is known, with the failing statements when pg_restore said which.
+ * A drill that failed before its verdict (the restore, the row counts, the schema proof): the outputs and the
+ * summary still say what is known, with the failing statements when pg_restore said which. `facts` tells how far
+ * it got: a restore that completed has set its `restore-seconds`, row counts that ran their `tables-checked`.
  */
 export async function reportFailedDrill(
   known: Pick<DrilledBackup, 'manifest' | 'client' | 'backupAgeSeconds' | 'restoreSeconds'>,
   error: unknown,
   facts: RunFactsDraft,
 ): Promise<void> {
+  const restored = facts.restoreSeconds !== undefined;
+  const counted = facts.tablesMismatched !== undefined;
   core.setOutput(Output.Result, 'failed');
-  core.setOutput(Output.RestoreSeconds, known.restoreSeconds.toFixed(1));
-  core.setOutput(Output.TablesChecked, '0');
+  if (!restored) core.setOutput(Output.RestoreSeconds, known.restoreSeconds.toFixed(1));
+  if (!counted) core.setOutput(Output.TablesChecked, '0');
   facts.restoreSeconds = known.restoreSeconds;
   await writeFailedDrillSummary({
     ...known,
+    stage: restored ? (counted ? 'after the row counts' : 'after the restore') : 'during the restore',
     reason: error instanceof RestoreError ? error.message.split('\n')[0]! : errorMessage(error),
     problems: error instanceof RestoreError ? error.problems : [],
   });

@@ -69,11 +69,9 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
     }
   } catch (error) {
     if (drill && !(error instanceof DrillVerdictError)) {
-      await reportFailedDrill(
-        { manifest, client, backupAgeSeconds, restoreSeconds: elapsed() },
-        error,
-        facts,
-      );
+      // A restore that completed keeps its own time: what failed came after it.
+      const restoreSeconds = facts.restoreSeconds ?? elapsed();
+      await reportFailedDrill({ manifest, client, backupAgeSeconds, restoreSeconds }, error, facts);
     }
     throw error;
   } finally {

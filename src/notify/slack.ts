@@ -8,6 +8,7 @@ import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
 import { errorMessage } from '../shared/errors.js';
+import { escapeHtml } from '../shared/html.js';
 
 export type NotifyWhen = 'failure' | 'always' | 'never';
 
@@ -132,10 +133,8 @@ function fallbackText(title: string, facts: RunFacts): string {
   return clip(escapeMrkdwn(title + database + error), SECTION_TEXT_LIMIT);
 }
 
-/** Slack's own escaping: these three characters would otherwise start links, mentions and entities. */
-function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
+/** Slack's own escaping is HTML's three entities: the characters would otherwise start links and mentions. */
+const escapeMrkdwn = escapeHtml;
 
 /** Cuts escaped text to `limit` characters without splitting an entity or a surrogate pair. */
 function clip(text: string, limit: number): string {

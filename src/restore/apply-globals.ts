@@ -101,10 +101,7 @@ function settingName(item: string): string {
 }
 
 /** `name=value` from setconfig as `name TO 'value'`, a list setting element by element, as pg_dump writes it. */
-export function setClause(
-  client: Pick<pg.Client, 'escapeLiteral' | 'escapeIdentifier'>,
-  item: string,
-): string {
+function setClause(client: Pick<pg.Client, 'escapeLiteral' | 'escapeIdentifier'>, item: string): string {
   const name = settingName(item);
   const value = item.slice(name.length + 1);
   const ident = /^[a-z_][a-z0-9_.]*$/.test(name) ? name : client.escapeIdentifier(name);
@@ -114,7 +111,7 @@ export function setClause(
 }
 
 /** Splits a list setting's value at commas, unquoting double-quoted elements (PostgreSQL's SplitGUCList). */
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   const elements: string[] = [];
   let current = '';
   let quoted = false;

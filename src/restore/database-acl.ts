@@ -14,7 +14,7 @@ interface AclItem {
 }
 
 /** Parses `grantee=privs/grantor`; the grantee is empty for PUBLIC and may be double-quoted. */
-export function parseAclItem(item: string): AclItem {
+function parseAclItem(item: string): AclItem {
   const match = /^((?:"(?:[^"]|"")*"|[^=])*)=([A-Za-z*]*)\//.exec(item);
   if (!match) throw new Error(`not an aclitem: ${item}`);
   const raw = match[1]!;

@@ -107,6 +107,8 @@ export interface FailedDrillReport {
   /** Until the failure. */
   readonly restoreSeconds: number;
   readonly reason: string;
+  /** Where it stopped: `during the restore`, `after the restore`, `after the row counts`. */
+  readonly stage: string;
   /** pg_restore's errors with their statements, when it was pg_restore that failed. */
   readonly problems: readonly RestoreProblem[];
 }
@@ -120,9 +122,18 @@ export async function writeFailedDrillSummary(report: FailedDrillReport): Promis
       .addTable([
         ...whichBackup(manifest),
         ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
-        ['Failed after', formatDuration(report.restoreSeconds)],
+        [
+          report.stage === 'during the restore' ? 'Failed after' : 'RTO (restore time)',
+          formatDuration(report.restoreSeconds),
+        ],
+        ['Failed', report.stage],
         ['Restored with', restoredWith(report.client)],
-        ['Tables checked', 'none: the drill stopped before the comparison'],
+        [
+          'Tables checked',
+          report.stage === 'after the row counts'
+            ? 'see the log: the drill stopped after comparing them'
+            : 'none: the drill stopped before the comparison',
+        ],
       ]);
     summary.addRaw(`\n\n**Why it failed:** ${escapeHtml(report.reason)}\n\n`);
     if (report.problems.length) {
