@@ -10,14 +10,14 @@ import { checkCompressionSyntax } from './backup/compression.js';
 import { parseDumpArgs } from './backup/dump-args.js';
 import { DEFAULT_APT_MIRROR, Input } from './shared/constants.js';
 import { parseDuration } from './shared/duration.js';
-import type { NotifyWhen } from './notify/slack.js';
+import type { NotifyWhen } from './notify/run-facts.js';
 import { parseRetention, RETENTION_INPUTS, type RetentionPolicy } from './retention/policy.js';
 import { InputError } from './shared/errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
 import { MAX_PARTS } from './storage/part-size.js';
 import type { S3Settings } from './storage/s3-client.js';
-import type { BackupSettings, EncryptionSettings } from './backup/settings.js';
+import type { BackupSettings, DatabaseSelection, EncryptionSettings } from './backup/settings.js';
 import type { DecryptionSettings } from './restore/settings.js';
 
 export const MODES = ['backup', 'restore', 'drill', 'prune'] as const;
@@ -34,15 +34,17 @@ interface CommonInputs {
   readonly slackWebhookUrl: string | undefined;
 }
 
-export interface BackupInputs extends CommonInputs, BackupSettings {
+export interface BackupInputs extends CommonInputs, Omit<BackupSettings, 'database'> {
   readonly mode: 'backup';
+  /** The databases to back up, each into its own folder with its own manifests and retention. */
+  readonly databases: DatabaseSelection;
   /** Applied after a successful backup only; undefined: nothing is ever deleted. */
   readonly retention: RetentionPolicy | undefined;
 }
 
 export interface PruneInputs extends CommonInputs {
   readonly mode: 'prune';
-  readonly databaseName: string | undefined;
+  readonly databases: DatabaseNames;
   readonly retention: RetentionPolicy;
 }
 
@@ -50,7 +52,7 @@ export interface RestoreInputs extends CommonInputs {
   readonly mode: 'restore' | 'drill';
   readonly target: ConnectionTarget;
   /** Whose backups: the `database` input, else the database named in `database-url`, else found in the bucket. */
-  readonly databaseName: string | undefined;
+  readonly databases: DatabaseNames;
   /** `latest`, or the key of a backup object or its manifest. */
   readonly backup: string;
   readonly decryption: DecryptionSettings;
@@ -66,6 +68,12 @@ export interface RestoreInputs extends CommonInputs {
    */
   readonly ownership: 'auto' | 'none';
 }
+
+/**
+ * Whose backups a restore, drill or prune works on: `all` (every database with a folder under the prefix), the
+ * names given, or none given (the one database the prefix holds, or an error naming them).
+ */
+export type DatabaseNames = readonly string[] | 'all';
 
 /** Every input of the action, read and checked once, before any work starts. */
 export type Inputs = BackupInputs | RestoreInputs | PruneInputs;
@@ -95,13 +103,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
           'prune needs at least one rule (nothing is deleted without one).',
       );
     }
-    const sourceUrl = databaseUrlInput(env);
-    return {
-      ...common,
-      mode,
-      retention,
-      databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
-    };
+    return { ...common, mode, retention, databases: readDatabaseNames(env) };
   }
   if (mode === 'backup') {
     const compression = core.getInput(Input.Compression) || 'auto';
@@ -109,7 +111,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     return {
       ...common,
       mode,
-      database: readConnectionUrl(Input.DatabaseUrl, databaseUrlInput(env), env),
+      databases: readDatabaseSelection(env),
       encryption: readEncryption(passphrase),
       compression,
       rowCounts: readChoice(Input.RowCounts, ['exact', 'estimate', 'off'] as const, 'exact'),
@@ -127,13 +129,15 @@ function readRestoreInputs(
   secrets: { identityText: string; passphrase: string; githubToken: string },
 ): RestoreInputs {
   const { identityText, passphrase, githubToken } = secrets;
-  const sourceUrl = databaseUrlInput(env);
+  const databases = readDatabaseNames(env);
+  const backup = core.getInput(Input.Backup).trim() || 'latest';
+  if (databases === 'all' || databases.length > 1) severalDatabasesAllowed(mode, backup, databases);
   return {
     ...common,
     mode,
     target: readConnectionUrl(Input.TargetUrl, core.getInput(Input.TargetUrl), env),
-    databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
-    backup: core.getInput(Input.Backup).trim() || 'latest',
+    databases,
+    backup,
     decryption: { identities: readIdentities(identityText), passphrase: passphrase || undefined },
     maxBackupAgeSeconds: readDuration(Input.MaxBackupAge),
     maxRestoreSeconds: readDuration(Input.MaxRestoreTime),
@@ -147,16 +151,15 @@ function readRestoreInputs(
 export interface DrillTargetInputs {
   readonly storage: S3Settings;
   readonly backup: string;
-  readonly databaseName: string | undefined;
+  readonly databases: DatabaseNames;
 }
 
 export function loadDrillTargetInputs(env: NodeJS.ProcessEnv = process.env): DrillTargetInputs {
   const secretAccessKey = secretInput(Input.SecretAccessKey);
-  const sourceUrl = databaseUrlInput(env);
   return {
     storage: readStorage(secretAccessKey),
     backup: core.getInput(Input.Backup).trim() || 'latest',
-    databaseName: core.getInput(Input.Database).trim() || databaseNameOf(sourceUrl, env),
+    databases: readDatabaseNames(env),
   };
 }
 
@@ -210,10 +213,125 @@ function readConnectionUrl(name: Input, raw: string, env: NodeJS.ProcessEnv): Co
   return target;
 }
 
-/** The database named in a source URL, used to pick whose backups to restore; undefined when there is none. */
-function databaseNameOf(raw: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (!raw) return undefined;
-  return readConnectionUrl(Input.DatabaseUrl, raw, env).database;
+/** Names in a list input, separated by commas or new lines (a database's name may hold a space). */
+function listInput(name: Input): string[] {
+  return core
+    .getInput(name)
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** The lines of `database-url` (or DATABASE_URL): one URL each; blank lines and `#` comments are skipped. */
+function databaseUrlLines(env: NodeJS.ProcessEnv): string[] {
+  return databaseUrlInput(env)
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+}
+
+/** `database-url` (one or several lines), with `databases` and `exclude-databases` when they are given. */
+function readDatabaseSelection(env: NodeJS.ProcessEnv): DatabaseSelection {
+  const lines = databaseUrlLines(env);
+  const targets = (lines.length ? lines : ['']).map((line) =>
+    readConnectionUrl(Input.DatabaseUrl, line, env),
+  );
+  const names = listInput(Input.Databases);
+  const exclude = listInput(Input.ExcludeDatabases);
+  if (exclude.length && !(names.length === 1 && names[0]!.toLowerCase() === 'all')) {
+    throw new InputError(
+      Input.ExcludeDatabases,
+      'applies to databases: all only: set databases: all, or list the databases to back up and drop this input.',
+    );
+  }
+  if (!names.length) return { kind: 'urls', targets: distinctFolders(targets) };
+  if (targets.length > 1) {
+    throw new InputError(
+      Input.Databases,
+      `names databases on the server of one database-url, but database-url has ${targets.length} lines: give ` +
+        'one URL, or drop databases and give each database its own line in database-url.',
+    );
+  }
+  if (names.some((name) => name.toLowerCase() === 'all')) {
+    if (names.length > 1) {
+      throw new InputError(
+        Input.Databases,
+        `is all together with names (${names.join(', ')}): give one or the other.`,
+      );
+    }
+    return { kind: 'names', server: targets[0]!, names: 'all', exclude };
+  }
+  const slashed = names.find((name) => name.includes('/'));
+  if (slashed) {
+    throw new InputError(
+      Input.Databases,
+      `'${slashed}' cannot be a folder of the bucket: a database whose name holds '/' needs its own database-url line.`,
+    );
+  }
+  return { kind: 'names', server: targets[0]!, names: [...new Set(names)], exclude };
+}
+
+/** Two URLs of databases with one name would write into one folder and prune each other's backups. */
+function distinctFolders(targets: ConnectionTarget[]): ConnectionTarget[] {
+  const seen = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target.database)) {
+      throw new InputError(
+        Input.DatabaseUrl,
+        `names the database '${target.database}' on two lines: each database's backups live in <prefix>/<database>/, ` +
+          'so two databases of one name would share (and prune) one folder. Back them up in separate steps with ' +
+          'different prefixes.',
+      );
+    }
+    seen.add(target.database);
+  }
+  return targets;
+}
+
+/**
+ * `database` (a name, several, or `all`), else the databases named in `database-url`'s lines (the backup step's
+ * own secret can be passed on unchanged), else none: the one database found in the bucket.
+ */
+function readDatabaseNames(env: NodeJS.ProcessEnv): DatabaseNames {
+  const given = listInput(Input.Database);
+  if (given.some((name) => name.toLowerCase() === 'all')) {
+    if (given.length > 1) {
+      throw new InputError(
+        Input.Database,
+        `is all together with names (${given.join(', ')}): give one or the other.`,
+      );
+    }
+    return 'all';
+  }
+  if (given.length) return [...new Set(given)];
+  return [
+    ...new Set(databaseUrlLines(env).map((line) => readConnectionUrl(Input.DatabaseUrl, line, env).database)),
+  ];
+}
+
+/** Several databases make sense for a drill of their latest backups and for prune, never for one restore. */
+function severalDatabasesAllowed(mode: 'restore' | 'drill', backup: string, databases: DatabaseNames): void {
+  const which = databases === 'all' ? 'all' : databases.join(', ');
+  if (mode === 'restore') {
+    throw new InputError(
+      Input.Database,
+      `names several databases (${which}): a restore writes one backup into target-url, so name one ` +
+        '(database: shop). A drill (mode: drill) or prune takes several, or all.',
+    );
+  }
+  if (core.getInput(Input.MigrateCommand).trim()) {
+    throw new InputError(
+      Input.Database,
+      `names several databases (${which}) while migrate-command is set: a migration check runs against one ` +
+        "database, so name the one the pull request's migrations are for.",
+    );
+  }
+  if (backup !== 'latest') {
+    throw new InputError(
+      Input.Backup,
+      `is a backup key while database names several databases (${which}): a drill of several restores each one's latest backup.`,
+    );
+  }
 }
 
 function readRetention(): RetentionPolicy | undefined {

@@ -8,7 +8,8 @@ import { backupMode } from './modes/backup-mode.js';
 import { pruneMode } from './modes/prune-mode.js';
 import { restoreMode } from './modes/restore-mode.js';
 import type { RunFactsDraft } from './modes/run-facts.js';
-import { notifySlack, shouldNotify } from './notify/slack.js';
+import { shouldNotify } from './notify/run-facts.js';
+import { notifySlack } from './notify/slack.js';
 import { createS3Client } from './storage/s3-client.js';
 
 /** The one place where an error becomes the step's failure, whichever task the step runs. */

@@ -324,6 +324,44 @@ describe('bad-input suite', () => {
       () => ({ 'database-url': server.url(), 'pg-version': '99' }),
       /^::error::Input 'pg-version': no PostgreSQL 99 client could be installed/m,
     ],
+    [
+      'a database the server does not have in databases',
+      () => ({ 'database-url': server.url(), databases: 'app, shop_typo' }),
+      /^::error::Input 'databases': names 'shop_typo', which the server does not have \(it has app, postgres\)/m,
+    ],
+    [
+      'databases with several database-url lines',
+      () => ({
+        'database-url': `${server.url()}\n${server.url({ database: 'postgres' })}`,
+        databases: 'app',
+      }),
+      /^::error::Input 'databases': names databases on the server of one database-url, but database-url has 2 lines/m,
+    ],
+    [
+      'exclude-databases without databases: all',
+      () => ({ 'database-url': server.url(), 'exclude-databases': 'postgres' }),
+      /^::error::Input 'exclude-databases': applies to databases: all only/m,
+    ],
+    [
+      'exclude-databases that leaves nothing',
+      () => ({ 'database-url': server.url(), databases: 'all', 'exclude-databases': 'app, postgres' }),
+      /^::error::Input 'exclude-databases': leaves no database to back up/m,
+    ],
+    [
+      'one database on two database-url lines',
+      () => ({ 'database-url': `${server.url()}\n${server.url({ host: 'localhost' })}` }),
+      /^::error::Input 'database-url': names the database 'app' on two lines/m,
+    ],
+    [
+      'a restore of several databases',
+      () => ({ ...drill({ database: 'all' }), mode: 'restore' }),
+      /^::error::Input 'database': names several databases \(all\): a restore writes one backup into target-url/m,
+    ],
+    [
+      'a drill of several databases with a backup key',
+      () => drill({ database: 'app, crm', backup: 'postgres/app/2026-01-01T00-00-00Z.dump.age' }),
+      /^::error::Input 'backup': is a backup key while database names several databases \(app, crm\)/m,
+    ],
   ];
 
   it('tries at least 25 bad inputs', () => {

@@ -23,3 +23,16 @@ export interface BackupSettings {
   readonly rowCounts: RowCountMode;
   readonly pgDumpArgs: readonly string[];
 }
+
+/**
+ * Which databases a backup run covers: the database of each `database-url` line, or databases named on the server
+ * of the one `database-url` (`databases`, where `all` is resolved against the server when the run starts).
+ */
+export type DatabaseSelection =
+  | { readonly kind: 'urls'; readonly targets: readonly ConnectionTarget[] }
+  | {
+      readonly kind: 'names';
+      readonly server: ConnectionTarget;
+      readonly names: readonly string[] | 'all';
+      readonly exclude: readonly string[];
+    };

@@ -2,63 +2,127 @@ import * as core from '@actions/core';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupContext, BackupResult } from '../backup/backup-context.js';
 import { buildManifest, writeManifest } from '../backup/backup-manifest.js';
+import { backupsOutput, type DatabaseBackupOutcome, writeBackupsSummary } from '../backup/backups-report.js';
 import { resolveCompression } from '../backup/compression.js';
 import { backUpInSession } from '../backup/backup-session.js';
 import { storeGlobals } from '../backup/globals-object.js';
 import { setBackupOutputs, writeBackupSummary } from '../backup/report.js';
 import { withSnapshotSession } from '../backup/snapshot-session.js';
 import type { BackupInputs } from '../inputs.js';
-import type { PgClient } from '../installer/pg-client.js';
-import { redactedUrl } from '../postgres/format-url.js';
-import { readServerVersion, type ServerVersion } from '../postgres/server-version.js';
+import { CLIENT_SOURCE_OUTPUT } from '../installer/pg-client.js';
 import { Output } from '../shared/constants.js';
 import { errorMessage } from '../shared/errors.js';
 import { reserveBackupKeys } from '../storage/key-reservation.js';
 import { deleteObjectBestEffort } from '../storage/streaming-upload.js';
 import { BucketCheck } from './bucket-check.js';
-import { provideClientForMajor } from './client.js';
+import { planBackups, type PlannedBackup } from './backup-plan.js';
 import { applyRetention } from './retention-step.js';
 import type { RunFactsDraft } from './run-facts.js';
 
-/** `mode: backup`: the matching pg_dump, one consistent streamed dump, the manifest last, then retention. */
+/**
+ * `mode: backup`: for each database, the matching pg_dump, one consistent streamed dump, the manifest last, then
+ * its retention. With several databases one failing does not stop the others; the step fails at the end, naming
+ * each failure.
+ */
 export async function backupMode(inputs: BackupInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
-  facts.database = inputs.database.database;
   const bucket = new BucketCheck(s3, inputs.storage, 'write');
-  const { server, client } = await bucket.alongside(() => serverAndClient(inputs));
+  const planned = await bucket.alongside(() => planBackups(inputs));
+  const single = planned.length === 1;
+  if (single) facts.database = planned[0]!.target.database;
+  const outcomes: DatabaseBackupOutcome[] = [];
+  for (const plan of planned) {
+    const outcome = await backUpDatabase(inputs, s3, plan, single);
+    outcomes.push(outcome);
+    // One database: its failure is the step's, as it always was, with nothing of it left to report.
+    if (single && outcome.error !== undefined && !outcome.result) throw (outcome as { cause: unknown }).cause;
+  }
+  core.setOutput(Output.Backups, JSON.stringify(backupsOutput(outcomes)));
+  const pruned = outcomes.reduce((sum, outcome) => sum + (outcome.prunedCount ?? 0), 0);
+  if (inputs.retention) core.setOutput(Output.PrunedCount, String(pruned));
+  if (inputs.retention) facts.prunedCount = pruned;
+  if (single) await reportOne(outcomes[0]!, facts);
+  else await reportSeveral(outcomes, facts);
+}
+
+/** One database's backup and retention; a failure is caught into the outcome, with the error kept as `cause`. */
+async function backUpDatabase(
+  inputs: BackupInputs,
+  s3: S3Client,
+  plan: PlannedBackup,
+  single: boolean,
+): Promise<DatabaseBackupOutcome & { cause?: unknown }> {
+  const started = performance.now();
+  const database = plan.target.database;
+  const seconds = () => (performance.now() - started) / 1000;
+  if (!('client' in plan))
+    return { database, seconds: 0, error: errorMessage(plan.error), cause: plan.error };
+  const { server, client } = plan;
+  const clientUsed = { ...client, pgDumpSource: CLIENT_SOURCE_OUTPUT[client.source] };
   const compression = resolveCompression(inputs.compression, client.major);
-  const result = await core.group('Backup', () => runBackup({ inputs, s3, server, client, compression }));
-  facts.key = result.keys.object;
-  facts.sizeBytes = result.manifest.object.sizeBytes;
-  setBackupOutputs(result);
-  await writeBackupSummary(result, client);
+  const context: BackupContext = {
+    inputs: { ...inputs, database: plan.target },
+    s3,
+    server,
+    client,
+    compression,
+  };
+  let result: BackupResult;
+  try {
+    result = await core.group(single ? 'Backup' : `Backup of ${database}`, () => runBackup(context));
+  } catch (error) {
+    if (!single) core.error(`The backup of ${database} failed: ${errorMessage(error)}`);
+    return { database, client: clientUsed, seconds: seconds(), error: errorMessage(error), cause: error };
+  }
   // Only after a backup that succeeded: a failing job never eats into the backups that remain.
-  if (inputs.retention) {
-    try {
-      facts.prunedCount = await applyRetention(
-        s3,
-        inputs.storage,
-        inputs.database.database,
-        inputs.retention,
-      );
-    } catch (error) {
-      throw new Error(
-        `The backup ${result.keys.object} is stored and complete, but retention failed: ${errorMessage(error)}`,
-        { cause: error },
-      );
-    }
+  if (!inputs.retention) return { database, result, client: clientUsed, seconds: seconds() };
+  try {
+    const group = single ? 'Retention' : `Retention of ${database}`;
+    const prunedCount = await applyRetention(s3, inputs.storage, database, inputs.retention, group);
+    return { database, result, client: clientUsed, prunedCount, seconds: seconds() };
+  } catch (error) {
+    const message = `The backup ${result.keys.object} is stored and complete, but retention failed: ${errorMessage(error)}`;
+    if (!single) core.error(message);
+    return { database, result, client: clientUsed, seconds: seconds(), error: message, cause: error };
   }
 }
 
-/** The server's version, then the pg_dump of exactly its major. */
-async function serverAndClient(inputs: BackupInputs): Promise<{ server: ServerVersion; client: PgClient }> {
-  const server = await core.group('PostgreSQL server', async () => {
-    core.info(`Connecting to ${redactedUrl(inputs.database)}`);
-    const version = await readServerVersion(inputs.database);
-    core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
-    return version;
-  });
-  core.setOutput(Output.ServerVersion, server.version);
-  return { server, client: await provideClientForMajor(server.major, inputs) };
+/** A run of one database: the outputs and summary it always had; a retention failure still fails the step. */
+async function reportOne(
+  outcome: DatabaseBackupOutcome & { cause?: unknown },
+  facts: RunFactsDraft,
+): Promise<void> {
+  const { result, client } = outcome;
+  facts.key = result!.keys.object;
+  facts.sizeBytes = result!.manifest.object.sizeBytes;
+  setBackupOutputs(result!);
+  await writeBackupSummary(result!, client!);
+  if (outcome.error !== undefined) throw new Error(outcome.error, { cause: outcome.cause });
+}
+
+async function reportSeveral(
+  outcomes: readonly DatabaseBackupOutcome[],
+  facts: RunFactsDraft,
+): Promise<void> {
+  await writeBackupsSummary(outcomes);
+  facts.databases = outcomes.map((outcome) => ({
+    database: outcome.database,
+    status: outcome.error === undefined ? 'succeeded' : 'failed',
+    key: outcome.result?.keys.object,
+    sizeBytes: outcome.result?.manifest.object.sizeBytes,
+    prunedCount: outcome.prunedCount,
+    durationSeconds: outcome.seconds,
+    error: outcome.error,
+  }));
+  const failed = outcomes.filter((outcome) => outcome.error !== undefined);
+  if (!failed.length) return;
+  throw new Error(
+    `${failed.length} of ${outcomes.length} databases failed (the others are stored): ` +
+      failed.map((outcome) => `${outcome.database}: ${firstLine(outcome.error!)}`).join('; '),
+  );
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]!;
 }
 
 /**

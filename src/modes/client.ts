@@ -11,15 +11,22 @@ import { runnerTemp } from '../shared/runner-temp.js';
 
 /**
  * Puts the client for `major` on PATH (pg_dump, pg_restore and psql of that major, or the nearest newer one) and
- * sets the `pg-dump-version` and `pg-dump-source` outputs.
+ * sets the `pg-dump-version` and `pg-dump-source` outputs (unless `outputs` is false).
  */
-export async function provideClientForMajor(major: number, inputs: Inputs): Promise<PgClient> {
+export async function provideClientForMajor(
+  major: number,
+  inputs: Inputs,
+  outputs = true,
+): Promise<PgClient> {
   const client = await core.group(`PostgreSQL ${major} client`, () =>
     provideClient(major, inputs.pgVersion, installerOptions(inputs)),
   );
   core.addPath(client.binDir);
-  core.setOutput(Output.PgDumpVersion, client.version);
-  core.setOutput(Output.PgDumpSource, CLIENT_SOURCE_OUTPUT[client.source]);
+  // A run of several databases may use several clients: its `backups` output names each one's instead.
+  if (outputs) {
+    core.setOutput(Output.PgDumpVersion, client.version);
+    core.setOutput(Output.PgDumpSource, CLIENT_SOURCE_OUTPUT[client.source]);
+  }
   return client;
 }
 

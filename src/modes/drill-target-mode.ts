@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DrillTargetInputs } from '../inputs.js';
 import { majorOf } from '../postgres/server-version.js';
 import { readManifest } from '../restore/read-manifest.js';
+import type { Manifest } from '../shared/manifest.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
 import { createS3Client } from '../storage/s3-client.js';
 import { dockerAnswers, startDockerServer, stopDockerServer } from '../drill-target/docker-postgres.js';
@@ -11,6 +13,7 @@ import {
   stopEmbeddedServer,
 } from '../drill-target/embedded-postgres.js';
 import { waitAndCreateDatabase } from '../drill-target/ready-target.js';
+import { chosenDatabases } from './database-choice.js';
 
 /** Step outputs of `drill-target start`, read by drill/action.yml. */
 const TARGET_URL = 'target-url';
@@ -28,13 +31,17 @@ type TargetState = { kind: 'docker'; container: string } | { kind: 'embedded'; r
  */
 export async function startDrillTarget(inputs: DrillTargetInputs): Promise<void> {
   const s3 = createS3Client(inputs.storage);
-  let manifest;
+  let manifests: Manifest[];
   try {
-    const key = await resolveManifestKey(s3, inputs.storage, inputs.backup, inputs.databaseName);
-    manifest = await readManifest(s3, inputs.storage, key);
+    manifests = await drilledManifests(s3, inputs);
   } finally {
     s3.destroy();
   }
+  // Several databases share one server: the newest major among them, since a dump restores into its own major
+  // or a newer one, never an older.
+  const manifest = manifests.reduce((newest, next) =>
+    next.server.versionNum > newest.server.versionNum ? next : newest,
+  );
   const major = majorOf(manifest.server.versionNum);
   core.setOutput(MAJOR, String(major));
   const server = await core.group(`Throwaway PostgreSQL ${major}`, async () => {
@@ -51,6 +58,19 @@ export async function startDrillTarget(inputs: DrillTargetInputs): Promise<void>
   const url = await waitAndCreateDatabase(server.url, manifest.database, server.state.kind === 'embedded');
   core.setOutput(TARGET_URL, url);
   core.info(`PostgreSQL ${major} is ready on ${new URL(url).host}`);
+}
+
+/** The manifest of each backup the drill will restore: the one named, or each chosen database's latest. */
+async function drilledManifests(s3: S3Client, inputs: DrillTargetInputs): Promise<Manifest[]> {
+  const several = inputs.databases === 'all' || inputs.databases.length > 1;
+  const databases = several ? await chosenDatabases(s3, inputs.storage, inputs.databases) : inputs.databases;
+  const manifests: Manifest[] = [];
+  for (const database of databases.length ? databases : [undefined]) {
+    const backup = several ? 'latest' : inputs.backup;
+    const key = await resolveManifestKey(s3, inputs.storage, backup, database);
+    manifests.push(await readManifest(s3, inputs.storage, key));
+  }
+  return manifests;
 }
 
 /** Tears the throwaway server down; runs in a step that always runs. */

@@ -57,6 +57,7 @@ export async function judgeDrill(
   );
   core.setOutput(Output.TablesChecked, String(diff.checked));
   core.setOutput(Output.TablesMismatched, String(diff.mismatched));
+  facts.tablesChecked = diff.checked;
   facts.tablesMismatched = diff.mismatched;
   const failures = rowCountFailures(diff);
   // Before the migration: it is meant to change the schema.

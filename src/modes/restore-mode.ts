@@ -19,6 +19,8 @@ import { createDrillDatabase, inspectTarget, onTarget } from '../restore/target-
 import type { Globals } from '../shared/globals.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
 import { BucketCheck } from './bucket-check.js';
+import { chosenDatabases } from './database-choice.js';
+import { drillSeveral } from './drill-several.js';
 import { provideClientForMajor } from './client.js';
 import { DrillVerdictError, judgeDrill, reportFailedDrill } from './drill-verdict.js';
 import type { RunFactsDraft } from './run-facts.js';
@@ -33,16 +35,27 @@ export async function restoreMode(inputs: RestoreInputs, s3: S3Client, facts: Ru
   const drill = inputs.mode === 'drill';
   try {
     await new BucketCheck(s3, inputs.storage, 'read').report();
-    await restoreOrDrill(inputs, s3, facts);
+    const several = inputs.databases === 'all' || inputs.databases.length > 1;
+    const databases = several
+      ? await chosenDatabases(s3, inputs.storage, inputs.databases)
+      : inputs.databases;
+    if (databases.length > 1)
+      await drillSeveral(databases, (name, draft) => restoreOrDrill(inputs, s3, draft, name), facts);
+    else await restoreOrDrill(inputs, s3, facts, databases[0]);
   } catch (error) {
     if (drill) core.setOutput(Output.Result, 'failed');
     throw error;
   }
 }
 
-async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFactsDraft): Promise<void> {
+async function restoreOrDrill(
+  inputs: RestoreInputs,
+  s3: S3Client,
+  facts: RunFactsDraft,
+  databaseName: string | undefined,
+): Promise<void> {
   const drill = inputs.mode === 'drill';
-  const manifest = await findBackup(inputs, s3);
+  const manifest = await findBackup(inputs, s3, databaseName);
   const backupAgeSeconds = Math.max(0, (Date.now() - Date.parse(manifest.createdAt)) / 1000);
   facts.database = manifest.database;
   facts.key = manifest.object.key;
@@ -80,9 +93,13 @@ async function restoreOrDrill(inputs: RestoreInputs, s3: S3Client, facts: RunFac
 }
 
 /** The manifest of the backup to restore (`latest`, or the one named), its keys set as outputs. */
-async function findBackup(inputs: RestoreInputs, s3: S3Client): Promise<Manifest> {
+async function findBackup(
+  inputs: RestoreInputs,
+  s3: S3Client,
+  databaseName: string | undefined,
+): Promise<Manifest> {
   return core.group('Backup', async () => {
-    const manifestKey = await resolveManifestKey(s3, inputs.storage, inputs.backup, inputs.databaseName);
+    const manifestKey = await resolveManifestKey(s3, inputs.storage, inputs.backup, databaseName);
     core.setOutput(Output.ManifestKey, manifestKey);
     const found = await readManifest(s3, inputs.storage, manifestKey);
     core.setOutput(Output.Key, found.object.key);

@@ -9,28 +9,9 @@ import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
 import { errorMessage } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
+import type { RunFacts } from './run-facts.js';
 
-export type NotifyWhen = 'failure' | 'always' | 'never';
-
-export interface RunFacts {
-  readonly mode: 'backup' | 'restore' | 'drill' | 'prune';
-  readonly status: 'succeeded' | 'failed';
-  readonly database?: string;
-  /** The backup's object key. */
-  readonly key?: string;
-  /** Backup: the size of the stored backup. */
-  readonly sizeBytes?: number;
-  /** Drill: the age of the restored backup, the recovery point. */
-  readonly backupAgeSeconds?: number;
-  /** Restore and drill: how long the restore took, the recovery time. */
-  readonly restoreSeconds?: number;
-  /** Drill: tables whose row counts differ from the backup's manifest. */
-  readonly tablesMismatched?: number;
-  readonly prunedCount?: number;
-  readonly durationSeconds: number;
-  /** The failure message. */
-  readonly error?: string;
-}
+export { type NotifyWhen, type RunFacts, shouldNotify } from './run-facts.js';
 
 export type SlackBlock = NonNullable<IncomingWebhookSendArguments['blocks']>[number];
 
@@ -50,10 +31,6 @@ const MODE_TITLES: Record<RunFacts['mode'], string> = {
   drill: 'restore drill',
   prune: 'prune',
 };
-
-export function shouldNotify(when: NotifyWhen, status: RunFacts['status']): boolean {
-  return when === 'always' || (when === 'failure' && status === 'failed');
-}
 
 /** The Block Kit message for a run, with a link to the run when the GitHub Actions variables are set. */
 export function slackPayload(facts: RunFacts, env: NodeJS.ProcessEnv = process.env): SlackPayload {

@@ -3,6 +3,8 @@
 export enum Input {
   Mode = 'mode',
   DatabaseUrl = 'database-url',
+  Databases = 'databases',
+  ExcludeDatabases = 'exclude-databases',
   Bucket = 'bucket',
   Prefix = 'prefix',
   Endpoint = 'endpoint',
@@ -57,6 +59,8 @@ export enum Output {
   Result = 'result',
   MigrateSeconds = 'migrate-seconds',
   PrunedCount = 'pruned-count',
+  /** Every database's outcome as one JSON array, for a run of one database or several. */
+  Backups = 'backups',
 }
 
 export const DEFAULT_APT_MIRROR = 'https://apt.postgresql.org/pub/repos/apt';
