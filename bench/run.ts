@@ -23,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { measureSeveral, type SeveralBench, severalReport } from './several.js';
 import {
   createDecryptStream,
   createEncryptStream,
@@ -48,6 +49,8 @@ const execFileAsync = promisify(execFile);
 const repo = join(import.meta.dirname, '..');
 const PERFORMANCE_START = '<!-- performance:start -->';
 const PERFORMANCE_END = '<!-- performance:end -->';
+const SEVERAL_START = '<!-- several:start -->';
+const SEVERAL_END = '<!-- several:end -->';
 
 const { values } = parseArgs({
   options: {
@@ -55,9 +58,12 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     major: { type: 'string', default: '17' },
     'row-counts': { type: 'string', default: 'exact' },
+    'several-mb': { type: 'string', default: '64' },
   },
 });
-const sizes = values.sizes.split(',').map(Number);
+// `--sizes none` measures only the rest (several databases, install, stages).
+const sizes = values.sizes === 'none' ? [] : values.sizes.split(',').map(Number);
+const severalMb = Number(values['several-mb']);
 const runs = Number(values.runs);
 const major = Number(values.major) as 17 | 18;
 const rowCounts = values['row-counts'];
@@ -487,6 +493,41 @@ function report(results: SizeResult[], install: InstallTimes, stages: Record<str
   return lines.join('\n');
 }
 
+/** Rewrites the text between two markers of a page, when the page has both. */
+async function replaceBetween(
+  path: string,
+  startMarker: string,
+  endMarker: string,
+  text: string,
+): Promise<void> {
+  const page = await readFile(path, 'utf8');
+  const start = page.indexOf(startMarker);
+  const end = page.indexOf(endMarker);
+  if (start < 0 || end < start) return;
+  await writeFile(path, `${page.slice(0, start + startMarker.length)}\n${text}\n${page.slice(end)}`);
+}
+
+function severalBench(
+  bench: Bench,
+  server: TestPostgres,
+  s3: TestS3,
+  key: { identity: string; recipient: string },
+): SeveralBench {
+  return {
+    server,
+    recipient: key.recipient,
+    backup: async (inputs, run_) => (await bench.action(inputs, run_)).seconds,
+    cleanUp: async (prefix) => {
+      await bench.removeObjects(prefix);
+      await s3.collectGarbage();
+    },
+    settle: async () => {
+      await settle();
+      await waitForBackendsToExit();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   await ensureSystemPackages([...S3_SERVER_COMMANDS, { command: 'age', pkg: 'age' }]);
   const scratch = await mkdtemp(join(tmpdir(), 'bench-'));
@@ -587,28 +628,24 @@ async function main(): Promise<void> {
       results.push({ ...result, storedBytes });
       await rm(dumpFile, { force: true });
     }
+    const several =
+      severalMb > 0 ? await measureSeveral(severalBench(bench, server, s3, key), severalMb, runs) : undefined;
     const install = await installTimes();
     const stages = await stageThroughput();
-    const markdown = report(results, install, stages);
-    console.log(`\n${markdown}`);
-    await writeFile(join(repo, 'bench', 'results.md'), `${markdown}\n`);
+    const markdown = results.length ? report(results, install, stages) : '';
+    const severalMarkdown = several ? severalReport(several, median) : '';
+    console.log(`\n${markdown}\n\n${severalMarkdown}`);
+    await writeFile(join(repo, 'bench', 'results.md'), `${markdown}\n\n${severalMarkdown}\n`);
     await writeFile(
       join(repo, 'bench', 'results.json'),
-      `${JSON.stringify({ sizes, runs, major, results, install, stages }, null, 2)}\n`,
+      `${JSON.stringify({ sizes, runs, major, results, several, install, stages }, null, 2)}\n`,
     );
     const performancePath = join(repo, 'docs', 'performance.md');
-    const page = await readFile(performancePath, 'utf8');
-    const start = page.indexOf(PERFORMANCE_START);
-    const end = page.indexOf(PERFORMANCE_END);
-    if (start >= 0 && end > start) {
-      await writeFile(
-        performancePath,
-        `${page.slice(0, start + PERFORMANCE_START.length)}\n${markdown}\n${page.slice(end)}`,
-      );
-      await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', performancePath], {
-        cwd: repo,
-      });
-    }
+    if (markdown) await replaceBetween(performancePath, PERFORMANCE_START, PERFORMANCE_END, markdown);
+    if (severalMarkdown) await replaceBetween(performancePath, SEVERAL_START, SEVERAL_END, severalMarkdown);
+    await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', performancePath], {
+      cwd: repo,
+    });
   } finally {
     await Promise.all([server.stop(), s3.stop()]);
     await rm(scratch, { recursive: true, force: true });

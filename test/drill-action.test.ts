@@ -7,7 +7,7 @@ import { newestVersionOfMajor } from '../src/drill-target/embedded-postgres.js';
 import { runAction } from './support/action-run.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
 import { runCompositeAction } from './support/composite-runner.js';
-import { countRows, seedDataset } from './support/dataset.js';
+import { countRows, seedDataset, sql } from './support/dataset.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
 import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 
@@ -82,6 +82,34 @@ describe('drill/action.yml, run step by step as the runner runs it', () => {
     } finally {
       await target.stop();
     }
+  });
+
+  it('drills every database under the prefix with database: all, into one throwaway server', async () => {
+    await sql(source, 'postgres', 'CREATE DATABASE crm');
+    await sql(source, 'crm', 'CREATE TABLE contacts AS SELECT g AS id FROM generate_series(1, 42) g');
+    const backup = await runAction(
+      {
+        'database-url': `${source.url()}\n${source.url({ database: 'crm' })}`,
+        'age-recipients': runner.recipient,
+        prefix: 'composite-all',
+        ...bucket.inputs,
+      },
+      runnerEnv,
+    );
+    expect(backup.failed, backup.stdout).toBe(false);
+    const run = await runCompositeAction(
+      drillAction,
+      { ...inputs(), prefix: 'composite-all', database: 'all' },
+      { env: runnerEnv, timeoutMs: 600_000 },
+    );
+    expect(run.steps.map((step) => step.outcome)).toEqual(['success', 'success', 'success']);
+    expect(run.outputs).toMatchObject({ result: 'passed', 'tables-mismatched': '0', 'tables-checked': '8' });
+    const drilled = JSON.parse(run.outputs.backups!) as { database: string; result: string }[];
+    expect(drilled.map((entry) => [entry.database, entry.result])).toEqual([
+      ['app', 'passed'],
+      ['crm', 'passed'],
+    ]);
+    expect(run.summary).toContain('Restore drills of 2 databases: ✅ all passed');
   });
 
   it('fails the drill and still tears the server down when the backup does not open', async () => {
