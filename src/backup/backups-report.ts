@@ -88,7 +88,7 @@ function summaryRow(outcome: DatabaseBackupOutcome): string[] {
     outcome.error !== undefined
       ? escapeHtml(outcome.error)
       : `<code>${escapeHtml(result?.keys.object ?? '')}</code>`;
-  return [
+  const cells = [
     escapeHtml(outcome.database),
     outcome.error === undefined ? '✅ stored' : result ? '⚠️ stored, retention failed' : '❌ failed',
     entry!.serverVersion ? `PostgreSQL ${entry!.serverVersion}` : '',
@@ -99,4 +99,6 @@ function summaryRow(outcome: DatabaseBackupOutcome): string[] {
     entry!.rowCount === undefined ? '' : entry!.rowCount.toLocaleString('en-US'),
     detail,
   ];
+  // An empty cell would render as an unclosed <td>.
+  return cells.map((cell) => cell || '–');
 }

@@ -54,8 +54,11 @@ async function backUpDatabase(
   const started = performance.now();
   const database = plan.target.database;
   const seconds = () => (performance.now() - started) / 1000;
-  if (!('client' in plan))
+  if (!('client' in plan)) {
+    // Single: rethrown by the caller, as the step's one error.
+    if (!single) core.error(`The backup of ${database} failed: ${errorMessage(plan.error)}`);
     return { database, seconds: 0, error: errorMessage(plan.error), cause: plan.error };
+  }
   const { server, client } = plan;
   const clientUsed = { ...client, pgDumpSource: CLIENT_SOURCE_OUTPUT[client.source] };
   const compression = resolveCompression(inputs.compression, client.major);

@@ -7,7 +7,7 @@ import { redactedUrl } from '../postgres/format-url.js';
 import { listServerDatabases, onDatabase } from '../postgres/list-databases.js';
 import { readServerVersion, type ServerVersion } from '../postgres/server-version.js';
 import { Input, Output } from '../shared/constants.js';
-import { errorMessage, InputError } from '../shared/errors.js';
+import { InputError } from '../shared/errors.js';
 import { provideClientForMajor } from './client.js';
 
 /** One database of the run, with its server and client once they are known, or why it cannot be backed up. */
@@ -105,14 +105,9 @@ async function serverOf(target: ConnectionTarget, single: boolean): Promise<Serv
   const title = single ? 'PostgreSQL server' : `PostgreSQL server of ${target.database}`;
   const server = await core.group(title, async () => {
     core.info(`Connecting to ${redactedUrl(target)}`);
-    try {
-      const version = await readServerVersion(target);
-      core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
-      return version;
-    } catch (error) {
-      if (!single) core.info(`Cannot back up ${target.database}: ${errorMessage(error)}`);
-      throw error;
-    }
+    const version = await readServerVersion(target);
+    core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
+    return version;
   });
   if (single) core.setOutput(Output.ServerVersion, server.version);
   return server;
