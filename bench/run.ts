@@ -23,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs, promisify } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { hybridReport, measureHybrid } from './hybrid.js';
 import { measureSeveral, type SeveralBench, severalReport } from './several.js';
 import {
   createDecryptStream,
@@ -51,6 +52,8 @@ const PERFORMANCE_START = '<!-- performance:start -->';
 const PERFORMANCE_END = '<!-- performance:end -->';
 const SEVERAL_START = '<!-- several:start -->';
 const SEVERAL_END = '<!-- several:end -->';
+const HYBRID_START = '<!-- hybrid:start -->';
+const HYBRID_END = '<!-- hybrid:end -->';
 
 const { values } = parseArgs({
   options: {
@@ -59,11 +62,14 @@ const { values } = parseArgs({
     major: { type: 'string', default: '17' },
     'row-counts': { type: 'string', default: 'exact' },
     'several-mb': { type: 'string', default: '64' },
+    'hybrid-mb': { type: 'string', default: '256' },
   },
 });
-// `--sizes none` measures only the rest (several databases, install, stages).
+// `--sizes none` measures only the rest (several databases, post-quantum keys, install, stages); `--several-mb 0`
+// and `--hybrid-mb 0` leave those out.
 const sizes = values.sizes === 'none' ? [] : values.sizes.split(',').map(Number);
 const severalMb = Number(values['several-mb']);
+const hybridMb = Number(values['hybrid-mb']);
 const runs = Number(values.runs);
 const major = Number(values.major) as 17 | 18;
 const rowCounts = values['row-counts'];
@@ -630,19 +636,26 @@ async function main(): Promise<void> {
     }
     const several =
       severalMb > 0 ? await measureSeveral(severalBench(bench, server, s3, key), severalMb, runs) : undefined;
+    const hybrid =
+      hybridMb > 0 ? await measureHybrid(severalBench(bench, server, s3, key), hybridMb, runs) : undefined;
     const install = await installTimes();
     const stages = await stageThroughput();
     const markdown = results.length ? report(results, install, stages) : '';
     const severalMarkdown = several ? severalReport(several, median) : '';
-    console.log(`\n${markdown}\n\n${severalMarkdown}`);
-    await writeFile(join(repo, 'bench', 'results.md'), `${markdown}\n\n${severalMarkdown}\n`);
+    const hybridMarkdown = hybrid ? hybridReport(hybrid, median) : '';
+    console.log(`\n${markdown}\n\n${severalMarkdown}\n\n${hybridMarkdown}`);
+    await writeFile(
+      join(repo, 'bench', 'results.md'),
+      `${markdown}\n\n${severalMarkdown}\n\n${hybridMarkdown}\n`,
+    );
     await writeFile(
       join(repo, 'bench', 'results.json'),
-      `${JSON.stringify({ sizes, runs, major, results, several, install, stages }, null, 2)}\n`,
+      `${JSON.stringify({ sizes, runs, major, results, several, hybrid, install, stages }, null, 2)}\n`,
     );
     const performancePath = join(repo, 'docs', 'performance.md');
     if (markdown) await replaceBetween(performancePath, PERFORMANCE_START, PERFORMANCE_END, markdown);
     if (severalMarkdown) await replaceBetween(performancePath, SEVERAL_START, SEVERAL_END, severalMarkdown);
+    if (hybridMarkdown) await replaceBetween(performancePath, HYBRID_START, HYBRID_END, hybridMarkdown);
     await execFileAsync(join(repo, 'node_modules', '.bin', 'prettier'), ['--write', performancePath], {
       cwd: repo,
     });

@@ -5,16 +5,24 @@
  */
 import { userInfo } from 'node:os';
 import * as core from '@actions/core';
-import { AgeError, type Identity, parseIdentity, parseRecipient } from './age/index.js';
+import { AgeError, checkRecipientMix, type Identity, parseIdentity, parseRecipient } from './age/index.js';
 import { checkCompressionSyntax } from './backup/compression.js';
 import { parseDumpArgs } from './backup/dump-args.js';
 import { DEFAULT_APT_MIRROR, Input } from './shared/constants.js';
 import { parseDuration } from './shared/duration.js';
 import type { NotifyWhen } from './notify/run-facts.js';
+import { HEARTBEAT_METHODS, type HeartbeatSettings } from './notify/heartbeat.js';
+import { secretUrlParts } from './shared/secret-url.js';
 import { parseRetention, RETENTION_INPUTS, type RetentionPolicy } from './retention/policy.js';
 import { InputError } from './shared/errors.js';
 import type { RequestedVersion } from './installer/install-client.js';
 import { type ConnectionTarget, ConnectionUrlError, parseConnectionUrl } from './postgres/connection-url.js';
+import {
+  MAX_LOCK_DAYS,
+  type ObjectLockSettings,
+  type ObjectWrites,
+  parseStorageClass,
+} from './storage/object-writes.js';
 import { MAX_PARTS } from './storage/part-size.js';
 import type { S3Settings } from './storage/s3-client.js';
 import type { BackupSettings, DatabaseSelection, EncryptionSettings } from './backup/settings.js';
@@ -32,6 +40,10 @@ interface CommonInputs {
   readonly pgAptKey: string | undefined;
   readonly notify: NotifyWhen;
   readonly slackWebhookUrl: string | undefined;
+  /** `webhook-url`: the run's JSON document is posted there, when `notify` says so. */
+  readonly webhookUrl: string | undefined;
+  /** `heartbeat-url` and `heartbeat-method`: pinged at the start and the end of every run. */
+  readonly heartbeat: HeartbeatSettings | undefined;
 }
 
 export interface BackupInputs extends CommonInputs, Omit<BackupSettings, 'database'> {
@@ -84,7 +96,9 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
   const passphrase = secretInput(Input.Passphrase);
   const identityText = secretInput(Input.AgeIdentity);
   const githubToken = secretInput(Input.GithubToken);
-  const slackWebhookUrl = secretInput(Input.SlackWebhookUrl);
+  const slackWebhookUrl = secretUrlInput(Input.SlackWebhookUrl);
+  const webhookUrl = secretUrlInput(Input.WebhookUrl);
+  const heartbeatUrl = secretUrlInput(Input.HeartbeatUrl);
   const mode = readMode();
   const common: CommonInputs = {
     storage: readStorage(secretAccessKey),
@@ -93,6 +107,8 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     pgAptKey: readAptKey(),
     notify: readChoice(Input.Notify, ['failure', 'always', 'never'] as const, 'failure'),
     slackWebhookUrl: readSlackWebhook(slackWebhookUrl),
+    webhookUrl: readSecretUrl(Input.WebhookUrl, webhookUrl, 'the URL that receives the JSON document'),
+    heartbeat: readHeartbeat(heartbeatUrl),
   };
   const retention = readRetention();
   if (mode === 'prune') {
@@ -110,6 +126,7 @@ export function loadInputs(env: NodeJS.ProcessEnv = process.env): Inputs {
     checkCompressionSyntax(compression);
     return {
       ...common,
+      storage: { ...common.storage, writes: readObjectWrites() },
       mode,
       databases: readDatabaseSelection(env),
       encryption: readEncryption(passphrase),
@@ -357,6 +374,36 @@ function readSlackWebhook(url: string): string | undefined {
   return url;
 }
 
+/**
+ * A URL that is a secret, masked whole and in its parts before anything can print it: a log that quotes only its
+ * path or a token in its query (Teams' `sig`) is masked too.
+ */
+function secretUrlInput(name: Input): string {
+  const value = core.getInput(name).trim();
+  if (value) for (const part of secretUrlParts(value)) core.setSecret(part);
+  return value;
+}
+
+/** An http(s) URL, or undefined when empty; checked without quoting it, since the value is a secret. */
+function readSecretUrl(name: Input, url: string, expected: string): string | undefined {
+  if (!url) return undefined;
+  if (!/^https?:\/\/\S+$/i.test(url) || !URL.canParse(url)) {
+    throw new InputError(name, `is not an http:// or https:// URL: give ${expected}.`);
+  }
+  return url;
+}
+
+/** `heartbeat-method` is checked even without a URL, so a typo shows before the URL's secret is added. */
+function readHeartbeat(rawUrl: string): HeartbeatSettings | undefined {
+  const method = readChoice(Input.HeartbeatMethod, HEARTBEAT_METHODS, 'healthchecks');
+  const url = readSecretUrl(
+    Input.HeartbeatUrl,
+    rawUrl,
+    'the ping URL your monitoring service shows, e.g. https://hc-ping.com/<uuid>',
+  );
+  return url === undefined ? undefined : { url, method };
+}
+
 function readMigrateCommand(mode: 'restore' | 'drill'): string | undefined {
   const command = core.getInput(Input.MigrateCommand).trim();
   if (!command) return undefined;
@@ -464,6 +511,38 @@ function readMaxParts(): number {
   return value;
 }
 
+/** Backup: `storage-class` for the dump, and `object-lock-days` with `object-lock-mode` for every object. */
+function readObjectWrites(): ObjectWrites | undefined {
+  const storageClass = parseStorageClass(core.getInput(Input.StorageClass));
+  const objectLock = readObjectLock();
+  return storageClass || objectLock ? { storageClass, objectLock } : undefined;
+}
+
+function readObjectLock(): ObjectLockSettings | undefined {
+  const raw = core.getInput(Input.ObjectLockDays).trim();
+  if (!raw) {
+    const mode = core.getInput(Input.ObjectLockMode).trim();
+    if (mode) {
+      throw new InputError(
+        Input.ObjectLockMode,
+        `is ${mode} while object-lock-days is empty: give object-lock-days (how long each backup stays ` +
+          'undeletable), or drop object-lock-mode.',
+      );
+    }
+    return undefined;
+  }
+  const days = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(days) || days < 1 || days > MAX_LOCK_DAYS) {
+    throw new InputError(
+      Input.ObjectLockDays,
+      `'${raw}' is not a number of days: give how many days each backup stays undeletable, a whole number ` +
+        `from 1 to ${MAX_LOCK_DAYS}, no larger than the age at which the keep-* rules would delete it.`,
+    );
+  }
+  const mode = readChoice(Input.ObjectLockMode, ['governance', 'compliance'] as const, 'governance');
+  return { mode: mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE', days };
+}
+
 function readEndpoint(): string | undefined {
   const raw = core.getInput(Input.Endpoint).trim();
   if (!raw) return undefined;
@@ -533,15 +612,14 @@ function readEncryption(passphrase: string): EncryptionSettings {
         'or set age-recipients: none to store backups unencrypted.',
     );
   }
-  const recipients = keys.map((key) => {
-    try {
-      return parseRecipient(key);
-    } catch (error) {
-      if (error instanceof AgeError) throw new InputError(Input.AgeRecipients, `${error.message}.`);
-      throw error;
-    }
-  });
-  return { type: 'age', recipients, recipientKeys: keys };
+  try {
+    const recipients = keys.map((key) => parseRecipient(key));
+    checkRecipientMix(recipients);
+    return { type: 'age', recipients, recipientKeys: keys };
+  } catch (error) {
+    if (error instanceof AgeError) throw new InputError(Input.AgeRecipients, `${error.message}.`);
+    throw error;
+  }
 }
 
 function readPgVersion(): RequestedVersion {

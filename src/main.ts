@@ -8,8 +8,7 @@ import { backupMode } from './modes/backup-mode.js';
 import { pruneMode } from './modes/prune-mode.js';
 import { restoreMode } from './modes/restore-mode.js';
 import type { RunFactsDraft } from './modes/run-facts.js';
-import { shouldNotify } from './notify/run-facts.js';
-import { notifySlack } from './notify/slack.js';
+import { notifyEnd, notifyStart } from './notify/dispatch.js';
 import { createS3Client } from './storage/s3-client.js';
 
 /** The one place where an error becomes the step's failure, whichever task the step runs. */
@@ -38,6 +37,8 @@ export async function runAction(): Promise<void> {
   const started = performance.now();
   const inputs = loadInputs();
   const facts: RunFactsDraft = { mode: inputs.mode };
+  // The run does not wait for the start ping (a slow monitor cannot delay the backup); the end ping waits for it.
+  const startPing = notifyStart(inputs);
   try {
     await runMode(inputs, facts);
     facts.status = 'succeeded';
@@ -46,14 +47,9 @@ export async function runAction(): Promise<void> {
     facts.error = errorMessage(error);
     throw error;
   } finally {
-    if (inputs.slackWebhookUrl && shouldNotify(inputs.notify, facts.status ?? 'failed')) {
-      const durationSeconds = (performance.now() - started) / 1000;
-      await notifySlack(inputs.slackWebhookUrl, {
-        ...facts,
-        status: facts.status ?? 'failed',
-        durationSeconds,
-      });
-    }
+    const durationSeconds = (performance.now() - started) / 1000;
+    await startPing;
+    await notifyEnd(inputs, { ...facts, status: facts.status ?? 'failed', durationSeconds });
   }
 }
 

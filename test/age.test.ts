@@ -288,9 +288,37 @@ describe('age v1 on node:crypto, against the age CLI', () => {
       expect(decrypted.equals(data)).toBe(true);
     });
 
-    it('explains that ASCII armor is not supported', async () => {
-      const armored = await cli('age', ['-a', '-r', cliRecipient], Buffer.from('hello'));
-      await expectFailure(armored.stdout, { identities: await cliIdentities() }, 'ARMORED', /ASCII-armored/);
+    it('decrypts ASCII-armored files from `age -a`, in any piece sizes, with CRLF line ends too', async () => {
+      const data = randomBytes(3 * KIB64 + 100);
+      const armored = (await cli('age', ['-a', '-r', cliRecipient], data)).stdout;
+      expect(armored.toString('latin1')).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+      const identities = await cliIdentities();
+      expect((await decrypt(armored, { identities })).equals(data)).toBe(true);
+      const crlf = Buffer.from(armored.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
+      expect((await decrypt(crlf, { identities })).equals(data)).toBe(true);
+    });
+
+    it('refuses damaged armor as the CLI does, saying which line is wrong', async () => {
+      const armored = (await cli('age', ['-a', '-r', cliRecipient], Buffer.from('hello'))).stdout;
+      const lines = armored.toString('latin1').split('\n');
+      const identities = await cliIdentities();
+      const damaged = [
+        [[lines[0], ` ${lines[1]}`, ...lines.slice(2)], /\(line 2\): it contains whitespace/],
+        [
+          [lines[0], lines[1]!.slice(0, 60), ...lines.slice(2)],
+          /\(line 3\): the short line before it must be the last/,
+        ],
+        [
+          [...lines.slice(0, -2), 'garbage', ''],
+          /\(line \d+\): the short line before it must be the last one/,
+        ],
+        [[...lines, 'more'], /there is text after the "-----END AGE ENCRYPTED FILE-----" line/],
+      ] as const;
+      for (const [text, message] of damaged) {
+        const file = Buffer.from(text.join('\n'), 'latin1');
+        await expectFailure(file, { identities }, 'INVALID_ARMOR', message);
+        expect((await cli('age', ['-d', '-i', cliKeyFile], file)).code).not.toBe(0);
+      }
     });
   });
 
@@ -562,13 +590,13 @@ describe('age v1 on node:crypto, against the age CLI', () => {
       await expectFailure(
         encrypted.subarray(0, header + 7),
         { identities },
-        'TRUNCATED',
+        'TRUNCATED_HEADER',
         /payload is missing/,
       );
       await expectFailure(
         encrypted.subarray(0, header - 7),
         { identities },
-        'TRUNCATED',
+        'TRUNCATED_HEADER',
         /header is incomplete/,
       );
       await expectFailure(Buffer.alloc(0), { identities }, 'NOT_AGE_FILE', /empty/);

@@ -133,6 +133,7 @@ describe('object layout', () => {
       object: 'postgres/app/2026-11-21T03-15-00Z.dump.age',
       globals: 'postgres/app/2026-11-21T03-15-00Z.globals.json.age',
       manifest: 'postgres/app/2026-11-21T03-15-00Z.manifest.json',
+      createdAt: at,
     });
     expect(backupKeys('/nightly/', 'app', at, false)).toMatchObject({
       object: 'nightly/app/2026-11-21T03-15-00Z.dump',

@@ -6,9 +6,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateHybridIdentity } from '../src/age/index.js';
 import { runAction } from './support/action-run.js';
 import { type AptMirror, startAptMirror } from './support/apt-mirror.js';
 import { createTestBucket, type TestBucket } from './support/bucket.js';
+import { HttpRecorder } from './support/http-recorder.js';
 import { seedDataset } from './support/dataset.js';
 import { closedLoopbackPort } from './support/network.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
@@ -18,6 +20,8 @@ import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
 const execFileAsync = promisify(execFile);
 const SLACK_URL = 'https://hooks.slack.com/services/T0BAD/B0BAD/slackSecret0123456789';
 const PASSPHRASE = 'a passphrase that must never leak';
+const HEARTBEAT_TOKEN = '0b7d3c5e-heartbeat-must-never-leak';
+const WEBHOOK_TOKEN = 'webhookTokenThatMustNeverLeak0123';
 
 type BadInput = [string, () => Record<string, string> | Promise<Record<string, string>>, RegExp];
 
@@ -29,10 +33,19 @@ describe('bad-input suite', () => {
   let runnerEnv: Record<string, string>;
   let identity: string;
   let recipient: string;
+  // Runs that fail after their inputs ping the heartbeat: a service on loopback that answers at once.
+  const monitor = new HttpRecorder();
+  const heartbeatUrl = () => monitor.url(`/ping/${HEARTBEAT_TOKEN}`);
+  const webhookUrl = () => monitor.url(`/hooks/${WEBHOOK_TOKEN}`);
 
   beforeAll(async () => {
     runner = await prepareTestRunner('bad-inputs');
-    [server, mirror, bucket] = await Promise.all([startPostgres(17), startAptMirror(), createTestBucket()]);
+    [server, mirror, bucket] = await Promise.all([
+      startPostgres(17),
+      startAptMirror(),
+      createTestBucket(),
+      monitor.start(),
+    ]);
     runnerEnv = { ...runner.env };
     identity = runner.identity;
     recipient = runner.recipient;
@@ -50,7 +63,7 @@ describe('bad-input suite', () => {
     expect(good.failed, good.stdout).toBe(false);
   });
   afterAll(async () => {
-    await Promise.all([server.stop(), mirror.stop()]);
+    await Promise.all([server.stop(), mirror.stop(), monitor.stop()]);
     await runner.cleanup();
   });
 
@@ -159,6 +172,14 @@ describe('bad-input suite', () => {
       /^::error::Input 'age-recipients': this is an age secret key \(AGE-SECRET-KEY-1…\): give its public key/m,
     ],
     [
+      'post-quantum and classic age recipients mixed',
+      () => ({
+        'database-url': server.url(),
+        'age-recipients': `${generateHybridIdentity().recipient}\n${recipient}`,
+      }),
+      /^::error::Input 'age-recipients': 1 of the 2 recipients are post-quantum \(age1pq1…\) and the others classic X25519 keys \(age1…\): .*age refuses to mix them/m,
+    ],
+    [
       'no recipient and no passphrase',
       () => ({ 'database-url': server.url(), 'age-recipients': '' }),
       /^::error::Input 'age-recipients': is empty and no passphrase is set/m,
@@ -235,6 +256,51 @@ describe('bad-input suite', () => {
       /^::error::Input 'max-parts': '1e3' is not a part count/m,
     ],
     [
+      'a storage class S3 does not know',
+      () => ({ 'database-url': server.url(), 'storage-class': 'COLD' }),
+      /^::error::Input 'storage-class': 'COLD' is not an S3 storage class: use one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, REDUCED_REDUNDANCY/m,
+    ],
+    [
+      'an archive storage class a drill cannot read',
+      () => ({ 'database-url': server.url(), 'storage-class': 'deep_archive' }),
+      /^::error::Input 'storage-class': DEEP_ARCHIVE is an archive class: its objects cannot be read until a RestoreObject request/m,
+    ],
+    [
+      'a storage class the store does not offer',
+      () => ({ 'database-url': server.url(), 'storage-class': 'ONEZONE_IA' }),
+      /^::error::Input 'storage-class': the endpoint \S+ refuses the storage class ONEZONE_IA \(InvalidArgument, HTTP 400\)/m,
+    ],
+    [
+      'object-lock-days of 0',
+      () => ({ 'database-url': server.url(), 'object-lock-days': '0' }),
+      /^::error::Input 'object-lock-days': '0' is not a number of days: give how many days each backup stays undeletable, a whole number from 1 to 36500/m,
+    ],
+    [
+      'object-lock-days past a hundred years',
+      () => ({ 'database-url': server.url(), 'object-lock-days': '36501' }),
+      /^::error::Input 'object-lock-days': '36501' is not a number of days/m,
+    ],
+    [
+      'object-lock-days in another unit',
+      () => ({ 'database-url': server.url(), 'object-lock-days': '7d' }),
+      /^::error::Input 'object-lock-days': '7d' is not a number of days/m,
+    ],
+    [
+      'an unknown object-lock-mode',
+      () => ({ 'database-url': server.url(), 'object-lock-days': '7', 'object-lock-mode': 'legal-hold' }),
+      /^::error::Input 'object-lock-mode': 'legal-hold' is not one of governance, compliance/m,
+    ],
+    [
+      'object-lock-mode without object-lock-days',
+      () => ({ 'database-url': server.url(), 'object-lock-mode': 'COMPLIANCE' }),
+      /^::error::Input 'object-lock-mode': is COMPLIANCE while object-lock-days is empty/m,
+    ],
+    [
+      'object-lock-days on a bucket without Object Lock',
+      () => ({ 'database-url': server.url(), 'object-lock-days': '7' }),
+      /^::error::Input 'object-lock-days': the bucket '[^']+' at the endpoint \S+ does not have S3 Object Lock enabled \(ObjectLockConfigurationNotFoundError\), so no backup in it can be locked; nothing was written\./m,
+    ],
+    [
       'an age public key where the secret key belongs',
       () => drill({ 'age-identity': recipient }),
       /^::error::Input 'age-identity': .*public key/m,
@@ -243,6 +309,11 @@ describe('bad-input suite', () => {
       'an age identity that opens nothing here',
       async () => drill({ 'age-identity': (await execFileAsync('age-keygen')).stdout }),
       /^::error::Input 'age-identity': does not open this backup/m,
+    ],
+    [
+      'a post-quantum age identity for a backup made to a classic key',
+      () => drill({ 'age-identity': generateHybridIdentity().identity }),
+      /^::error::Input 'age-identity': does not open this backup: it is encrypted to age1[a-z0-9]{58}, and the given key's public key is age1pq1[a-z0-9]{17}…[a-z0-9]{12}\./m,
     ],
     [
       'a max-backup-age that is not a duration',
@@ -320,6 +391,21 @@ describe('bad-input suite', () => {
       /^::error::Input 'slack-webhook-url': is not a URL/m,
     ],
     [
+      'a heartbeat URL that is not one',
+      () => ({ 'database-url': server.url(), 'heartbeat-url': `hc-ping.com/${HEARTBEAT_TOKEN}` }),
+      /^::error::Input 'heartbeat-url': is not an http:\/\/ or https:\/\/ URL: give the ping URL your monitoring service shows/m,
+    ],
+    [
+      'an unknown heartbeat-method',
+      () => ({ 'database-url': server.url(), 'heartbeat-method': 'pingdom' }),
+      /^::error::Input 'heartbeat-method': 'pingdom' is not one of healthchecks, better-stack, cronitor/m,
+    ],
+    [
+      'a webhook URL that is not http(s)',
+      () => ({ 'database-url': server.url(), 'webhook-url': `ftp://hooks.example.com/${WEBHOOK_TOKEN}` }),
+      /^::error::Input 'webhook-url': is not an http:\/\/ or https:\/\/ URL: give the URL that receives the JSON document/m,
+    ],
+    [
       'an unknown pg-version for the server',
       () => ({ 'database-url': server.url(), 'pg-version': '99' }),
       /^::error::Input 'pg-version': no PostgreSQL 99 client could be installed/m,
@@ -378,6 +464,8 @@ describe('bad-input suite', () => {
           ...mirror.inputs,
           'age-recipients': recipient,
           'slack-webhook-url': SLACK_URL,
+          'heartbeat-url': heartbeatUrl(),
+          'webhook-url': webhookUrl(),
           notify: 'never',
           ...bucket.inputs,
           ...(await inputs()),
@@ -395,7 +483,12 @@ describe('bad-input suite', () => {
         secretKey(),
         PASSPHRASE,
         SLACK_URL,
+        heartbeatUrl(),
+        HEARTBEAT_TOKEN,
+        webhookUrl(),
+        WEBHOOK_TOKEN,
       ]);
+      expect(monitor.requests.filter(({ url }) => url.startsWith('/hooks/'))).toEqual([]);
     },
   );
 });

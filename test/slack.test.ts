@@ -206,6 +206,24 @@ describe('slackPayload', () => {
     expect(prune).toContain('*Backups pruned*\n3');
   });
 
+  it('lists each database of a run of several with its outcome', () => {
+    const several = texts(
+      slackPayload(
+        {
+          mode: 'backup',
+          status: 'failed',
+          durationSeconds: 9,
+          databases: [
+            { database: 'app', status: 'succeeded' },
+            { database: 'crm', status: 'failed', error: 'no route' },
+          ],
+        },
+        ENV,
+      ).blocks,
+    );
+    expect(several).toContain('*Databases*\n✅ `app`\n❌ `crm`');
+  });
+
   it('leaves out the run link when the GitHub variables are not set', () => {
     for (const missing of Object.keys(RUN_ENV)) {
       const payload = slackPayload(FAILED_BACKUP, { ...ENV, [missing]: undefined });

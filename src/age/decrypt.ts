@@ -1,12 +1,19 @@
-/** Decryption of the age v1 format as a Transform stream, authenticating the header, every chunk, and the end. */
+/**
+ * Decryption of the age v1 format, binary or ASCII-armored, as a Transform stream, authenticating the header,
+ * every chunk, and the end.
+ */
 import { Transform, type TransformCallback } from 'node:stream';
+import type { ArmorDecoder } from './armor.js';
 import { AgeError } from './errors.js';
-import { checkKeysOrPassphrase, checkWorkFactor } from './options.js';
-import { HeaderParser, verifyHeaderMac, type ParsedHeader, type Stanza } from './header.js';
+import { HeaderParser, verifyHeaderMac, type ParsedHeader } from './header.js';
+import { HybridIdentity } from './hybrid.js';
+import { FormatSniffer } from './input-format.js';
 import type { Identity } from './keys.js';
+import { checkKeysOrPassphrase, checkWorkFactor } from './options.js';
 import { TAG_LENGTH } from './primitives.js';
-import { DEFAULT_MAX_WORK_FACTOR, SCRYPT_STANZA_TYPE, unwrapWithPassphrase } from './scrypt.js';
+import { DEFAULT_MAX_WORK_FACTOR, unwrapWithPassphrase } from './scrypt.js';
 import { ChunkOpener, ENCRYPTED_CHUNK_SIZE, PAYLOAD_NONCE_LENGTH, payloadKey } from './stream-cipher.js';
+import { unwrapWithIdentities } from './unwrap.js';
 import { X25519Identity } from './x25519.js';
 
 export type DecryptOptions =
@@ -23,7 +30,7 @@ const IDENTITIES = {
   name: 'identities',
   singular: 'identity',
   purpose: 'decryption',
-  type: X25519Identity,
+  types: [X25519Identity, HybridIdentity],
   parser: 'parseIdentity',
 } as const;
 
@@ -38,40 +45,11 @@ function validate(options: DecryptOptions): void {
   }
 }
 
-function unwrapWithIdentities(identities: readonly Identity[], stanzas: readonly Stanza[]): Buffer {
-  if (stanzas.some((stanza) => stanza.args[0] === SCRYPT_STANZA_TYPE)) {
-    if (stanzas.length !== 1) {
-      throw new AgeError(
-        'MALFORMED_HEADER',
-        'the file header is malformed: an scrypt stanza must be the only stanza',
-      );
-    }
-    throw new AgeError(
-      'PASSPHRASE_FILE',
-      'this file was encrypted with a passphrase, not to public keys: decrypt it with the passphrase',
-    );
-  }
-  for (const stanza of stanzas) {
-    for (const identity of identities) {
-      const fileKey = identity.unwrap(stanza);
-      if (fileKey !== null) return fileKey;
-    }
-  }
-  const x25519 = stanzas.filter((stanza) => stanza.args[0] === 'X25519').length;
-  const others = [...new Set(stanzas.filter((s) => s.args[0] !== 'X25519').map((s) => s.args[0]!))];
-  const described =
-    `${x25519} X25519 recipient${x25519 === 1 ? '' : 's'}` +
-    (others.length > 0 ? ` and stanzas of other types (${others.join(', ')})` : '');
-  const yours = identities.map((identity) => identity.recipient.toString()).join(', ');
-  throw new AgeError(
-    'NO_MATCH',
-    `no identity matches any recipient of this file: it was encrypted to ${described}, ` +
-      `none of them the public key of the given secret key${identities.length === 1 ? '' : 's'} (${yours})`,
-  );
-}
-
 class DecryptStream extends Transform {
   readonly #options: DecryptOptions;
+  readonly #sniffer = new FormatSniffer();
+  #format: 'unknown' | 'binary' = 'unknown';
+  #armor: ArmorDecoder | undefined;
   readonly #parser = new HeaderParser();
   #headerLength = 0;
   #fileKey: Buffer | undefined;
@@ -89,18 +67,68 @@ class DecryptStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#fileKey !== undefined) {
-      try {
-        this.#payload(chunk);
+    let data: Buffer;
+    try {
+      data = this.#decode(chunk, false);
+      if (this.#fileKey !== undefined) {
+        this.#payload(data);
         callback();
-      } catch (error) {
-        callback(error as Error);
+        return;
       }
+    } catch (error) {
+      callback(error as Error);
       return;
     }
+    this.#header(data, callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const finish = (error?: Error | null): void => {
+      if (error) {
+        callback(error);
+        return;
+      }
+      try {
+        this.#finish();
+        callback();
+      } catch (finishError) {
+        callback(finishError as Error);
+      }
+    };
+    let rest: Buffer;
+    try {
+      rest = this.#decode(Buffer.alloc(0), true);
+      if (this.#fileKey !== undefined || rest.length === 0) {
+        if (rest.length > 0) this.#payload(rest);
+        finish();
+        return;
+      }
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    this.#header(rest, finish);
+  }
+
+  /** The binary bytes of the next input: as they came, or out of the armor once the first bytes have told. */
+  #decode(chunk: Buffer, ended: boolean): Buffer {
+    if (this.#format === 'binary') return chunk;
+    if (this.#armor) return ended ? this.#armor.end() : this.#armor.push(chunk);
+    const format = this.#sniffer.push(chunk, ended);
+    if (format === undefined) return Buffer.alloc(0);
+    if (format.kind === 'binary') {
+      this.#format = 'binary';
+      return format.data;
+    }
+    this.#armor = format.decoder;
+    return ended ? Buffer.concat([format.data, format.decoder.end()]) : format.data;
+  }
+
+  /** Feeds the header parser; once the header is complete, unlocks the file key and goes on with the payload. */
+  #header(data: Buffer, callback: TransformCallback): void {
     let parsed: ReturnType<HeaderParser['push']>;
     try {
-      parsed = this.#parser.push(chunk);
+      parsed = data.length === 0 ? null : this.#parser.push(data);
     } catch (error) {
       callback(error as Error);
       return;
@@ -123,15 +151,6 @@ class DecryptStream extends Transform {
         callback(error as Error);
       },
     );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.#finish();
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
   }
 
   async #unlock(header: ParsedHeader): Promise<void> {
@@ -187,7 +206,10 @@ class DecryptStream extends Transform {
       return;
     }
     const number = opener.index + 1;
-    if (opener.open(encrypted, true) !== null) {
+    const final = opener.open(encrypted, true);
+    if (final !== null) {
+      // The file's authentic plaintext ends here; what follows it is not part of it.
+      this.push(final);
       throw new AgeError(
         'TRAILING_DATA',
         `the file has data after its final chunk (chunk ${number}): something was appended to it, or it is damaged`,
@@ -209,13 +231,15 @@ class DecryptStream extends Transform {
 
   #finish(): void {
     if (this.#fileKey === undefined) {
-      if (!this.#parser.started)
-        throw new AgeError('NOT_AGE_FILE', 'the input is empty: it is not an age file');
-      throw new AgeError('TRUNCATED', 'the file is truncated: its header is incomplete');
+      if (!this.#parser.started) {
+        const what = this.#armor ? 'the ASCII armor holds no data' : 'the input is empty';
+        throw new AgeError('NOT_AGE_FILE', `${what}: it is not an age file`);
+      }
+      throw new AgeError('TRUNCATED_HEADER', 'the file is truncated: its header is incomplete');
     }
     const opener = this.#opener;
     if (opener === undefined)
-      throw new AgeError('TRUNCATED', 'the file is truncated: the payload is missing');
+      throw new AgeError('TRUNCATED_HEADER', 'the file is truncated: the payload is missing');
     if (this.#pendingLength === 0)
       throw new AgeError('TRUNCATED', 'the file is truncated: the last chunk is missing');
     const number = opener.index + 1;
@@ -237,7 +261,10 @@ class DecryptStream extends Transform {
       this.push(plaintext);
       return;
     }
-    if (this.#pendingLength === ENCRYPTED_CHUNK_SIZE && opener.open(encrypted, false) !== null) {
+    const middle = this.#pendingLength === ENCRYPTED_CHUNK_SIZE ? opener.open(encrypted, false) : null;
+    if (middle !== null) {
+      // An authentic chunk, only not the last: what is missing comes after it.
+      this.push(middle);
       throw new AgeError('TRUNCATED', 'the file is truncated: the last chunk is missing');
     }
     throw this.#damaged(number, true);
@@ -245,7 +272,8 @@ class DecryptStream extends Transform {
 }
 
 /**
- * A Transform that decrypts an age v1 file with identities (AGE-SECRET-KEY-1… secret keys) or a passphrase.
+ * A Transform that decrypts an age v1 file, binary or ASCII-armored (`age -a`), with identities
+ * (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1… secret keys) or a passphrase.
  * Plaintext comes out one authenticated 64 KiB chunk at a time, so consumers must treat the stream's 'error'
  * as fatal: a damaged, truncated or extended file fails there, after the chunks before the damage were emitted.
  */

@@ -1,9 +1,11 @@
 /** Encryption to the age v1 format as a Transform stream: plaintext in, header then payload out. */
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { invalidOptions } from './errors.js';
 import { checkKeysOrPassphrase, checkWorkFactor } from './options.js';
 import { encodeHeader, type Stanza } from './header.js';
-import type { Recipient } from './keys.js';
+import { HybridRecipient } from './hybrid.js';
+import { checkRecipientMix, type Recipient } from './keys.js';
 import { FILE_KEY_LENGTH } from './primitives.js';
 import { DEFAULT_MAX_WORK_FACTOR, DEFAULT_WORK_FACTOR, wrapWithPassphrase } from './scrypt.js';
 import { CHUNK_SIZE, ChunkSealer, PAYLOAD_NONCE_LENGTH, payloadKey } from './stream-cipher.js';
@@ -21,13 +23,19 @@ const RECIPIENTS = {
   name: 'recipients',
   singular: 'recipient',
   purpose: 'encryption',
-  type: X25519Recipient,
+  types: [X25519Recipient, HybridRecipient],
   parser: 'parseRecipient',
 } as const;
 
 function validate(options: EncryptOptions): void {
   checkKeysOrPassphrase(options, RECIPIENTS);
-  if ('passphrase' in options) {
+  if ('recipients' in options) {
+    try {
+      checkRecipientMix(options.recipients);
+    } catch (error) {
+      throw invalidOptions((error as Error).message);
+    }
+  } else {
     checkWorkFactor(
       options.workFactor ?? DEFAULT_WORK_FACTOR,
       DEFAULT_MAX_WORK_FACTOR,
@@ -132,8 +140,8 @@ class EncryptStream extends Transform {
 }
 
 /**
- * A Transform that encrypts its input to the age v1 format, for recipients (age1… public keys) or with a
- * passphrase. Memory stays bounded: at most one 64 KiB chunk of plaintext is held back.
+ * A Transform that encrypts its input to the age v1 format, for recipients (age1… or age1pq1… public keys, not
+ * both kinds in one file) or with a passphrase. Memory stays bounded: at most one 64 KiB chunk of plaintext is held back.
  */
 export function createEncryptStream(options: EncryptOptions): Transform {
   return new EncryptStream(options);

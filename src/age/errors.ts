@@ -3,7 +3,7 @@ export type AgeErrorCode =
   | 'INVALID_KEY'
   | 'INVALID_OPTIONS'
   | 'NOT_AGE_FILE'
-  | 'ARMORED'
+  | 'INVALID_ARMOR'
   | 'UNSUPPORTED_VERSION'
   | 'MALFORMED_HEADER'
   | 'HEADER_MAC'
@@ -12,6 +12,7 @@ export type AgeErrorCode =
   | 'PASSPHRASE_FILE'
   | 'NOT_PASSPHRASE_FILE'
   | 'WORK_FACTOR_TOO_HIGH'
+  | 'TRUNCATED_HEADER'
   | 'TRUNCATED'
   | 'DAMAGED'
   | 'TRAILING_DATA';

@@ -22,7 +22,6 @@ export interface ParsedHeader {
 
 const VERSION_PREFIX = 'age-encryption.org/';
 const VERSION_LINE = 'age-encryption.org/v1';
-const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const COLUMNS = 64;
 /** Headers are a few hundred bytes; refuse to buffer more than this looking for the end of one. */
 export const MAX_HEADER_LENGTH = 1024 * 1024;
@@ -107,13 +106,6 @@ export class HeaderParser {
 
   #checkMagic(buf: Buffer): void {
     if (startsLike(buf, VERSION_PREFIX)) return;
-    if (startsLike(buf, ARMOR_BEGIN)) {
-      if (buf.length < ARMOR_BEGIN.length) return;
-      throw new AgeError(
-        'ARMORED',
-        'this is an ASCII-armored age file (-----BEGIN AGE ENCRYPTED FILE-----): only binary age files are supported here',
-      );
-    }
     throw new AgeError(
       'NOT_AGE_FILE',
       'this is not an age encrypted file: it does not start with "age-encryption.org/"',

@@ -8,12 +8,12 @@ export interface KeyOption {
   readonly singular: string;
   /** `encryption` or `decryption`. */
   readonly purpose: string;
-  /** The class every key must be an instance of, and the parser that makes one. */
-  readonly type: abstract new (...args: never[]) => object;
+  /** The classes every key must be an instance of, and the parser that makes them. */
+  readonly types: readonly (abstract new (...args: never[]) => object)[];
   readonly parser: string;
 }
 
-/** Checks options that give either a non-empty list of keys of `keys.type` or a non-empty passphrase, never both. */
+/** Checks options that give either a non-empty list of keys of `keys.types` or a non-empty passphrase, never both. */
 export function checkKeysOrPassphrase(options: object, keys: KeyOption): void {
   if (keys.name in options) {
     if ('passphrase' in options) throw invalidOptions(`give either ${keys.name} or a passphrase, not both`);
@@ -21,7 +21,7 @@ export function checkKeysOrPassphrase(options: object, keys: KeyOption): void {
     if (!Array.isArray(given) || given.length === 0) {
       throw invalidOptions(`${keys.purpose} needs at least one ${keys.singular}`);
     }
-    if (!given.every((key) => key instanceof keys.type)) {
+    if (!given.every((key) => keys.types.some((type) => key instanceof type))) {
       throw invalidOptions(`${keys.name} must come from ${keys.parser}()`);
     }
     return;

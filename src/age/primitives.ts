@@ -1,10 +1,11 @@
 /**
  * The cryptographic building blocks of age v1, all from node:crypto: HKDF-SHA-256, HMAC-SHA-256, one-shot
- * ChaCha20-Poly1305 (for wrapping the file key), X25519 with raw 32-byte keys, and scrypt.
+ * ChaCha20-Poly1305 (for wrapping the file key), X25519 with raw 32-byte keys, scrypt, SHA3-256 and SHAKE256.
  */
 import {
   createCipheriv,
   createDecipheriv,
+  createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
@@ -28,6 +29,16 @@ export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
 
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Buffer {
   return createHmac('sha256', key).update(data).digest();
+}
+
+export function sha3256(...parts: readonly Uint8Array[]): Buffer {
+  const hash = createHash('sha3-256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
+export function shake256(data: Uint8Array, outputLength: number): Buffer {
+  return createHash('shake256', { outputLength }).update(data).digest();
 }
 
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {

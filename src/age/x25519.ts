@@ -23,7 +23,8 @@ const STANZA_TYPE = 'X25519';
 const WRAP_INFO = 'age-encryption.org/v1/X25519';
 const KEY_LENGTH = 32;
 
-function sharedSecret(privateKey: KeyObject, publicKey: KeyObject): Buffer {
+/** X25519; all zeros for a low-order point, which the callers must refuse. */
+export function x25519SharedSecret(privateKey: KeyObject, publicKey: KeyObject): Buffer {
   let secret: Buffer;
   try {
     secret = diffieHellman({ privateKey, publicKey });
@@ -55,7 +56,7 @@ export class X25519Recipient {
   wrap(fileKey: Uint8Array): Stanza {
     const ephemeral = generateKeyPairSync('x25519');
     const share = rawX25519PublicKey(ephemeral.publicKey);
-    const secret = sharedSecret(ephemeral.privateKey, this.#keyObject);
+    const secret = x25519SharedSecret(ephemeral.privateKey, this.#keyObject);
     if (secret.every((byte) => byte === 0)) {
       throw new AgeError('INVALID_KEY', `recipient ${this.toString()} is not a usable X25519 public key`);
     }
@@ -100,7 +101,7 @@ export class X25519Identity {
         'the file header is malformed: an X25519 stanza body must be 32 bytes',
       );
     }
-    const secret = sharedSecret(this.#privateKey, x25519PublicKeyObject(share));
+    const secret = x25519SharedSecret(this.#privateKey, x25519PublicKeyObject(share));
     if (secret.every((byte) => byte === 0)) {
       throw new AgeError(
         'MALFORMED_HEADER',

@@ -4,6 +4,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { ManifestGlobals } from '../shared/globals.js';
 import type { Encryption, Manifest } from '../shared/manifest.js';
 import type { BackupKeys } from '../storage/object-layout.js';
+import { lockFields, lockFor } from '../storage/object-writes.js';
 import { explainS3Error } from '../storage/s3-errors.js';
 import type { BackupContext, DumpOutcome } from './backup-context.js';
 import type { EncryptionSettings } from './settings.js';
@@ -17,6 +18,8 @@ export function buildManifest(
   durationSeconds: number,
 ): Manifest {
   const { inputs } = context;
+  const { storageClass } = inputs.storage.writes ?? {};
+  const lock = lockFor(inputs.storage.writes, keys.createdAt);
   return {
     format: 1,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -32,7 +35,13 @@ export function buildManifest(
       dumpBytes: outcome.dumpBytes,
     },
     encryption: manifestEncryption(inputs.encryption),
-    object: { key: keys.object, sizeBytes: outcome.sizeBytes, sha256: outcome.sha256 },
+    object: {
+      key: keys.object,
+      sizeBytes: outcome.sizeBytes,
+      sha256: outcome.sha256,
+      ...(storageClass ? { storageClass } : {}),
+    },
+    ...(lock ? { objectLock: { mode: lock.mode, retainUntil: lock.retainUntil.toISOString() } } : {}),
     globals: outcome.globals,
     ...(outcome.inventory ? { inventory: outcome.inventory } : {}),
     durationSeconds: Number(durationSeconds.toFixed(3)),
@@ -47,7 +56,13 @@ export function buildManifest(
 function manifestEncryption(encryption: EncryptionSettings): Encryption {
   switch (encryption.type) {
     case 'age':
-      return { type: 'age', recipients: [...encryption.recipientKeys] };
+      return {
+        type: 'age',
+        recipients: [...encryption.recipientKeys],
+        recipientTypes: encryption.recipients.map((recipient) =>
+          recipient.type === 'X25519' ? 'x25519' : recipient.type,
+        ),
+      };
     case 'passphrase':
       return { type: 'passphrase' };
     case 'none':
@@ -55,20 +70,25 @@ function manifestEncryption(encryption: EncryptionSettings): Encryption {
   }
 }
 
-/** Writes the manifest, the last object of a backup: without it the dump is not a backup. */
+/**
+ * Writes the manifest, the last object of a backup: without it the dump is not a backup. It stays in the default
+ * storage class, so that listing backups and reading `latest` stay fast, and is locked as the dump is.
+ */
 export async function writeManifest(
   context: BackupContext,
   keys: BackupKeys,
   manifest: Manifest,
 ): Promise<void> {
   const { s3, inputs } = context;
+  const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   try {
     await s3.send(
       new PutObjectCommand({
         Bucket: inputs.storage.bucket,
         Key: keys.manifest,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
+        Body: body,
         ContentType: 'application/json',
+        ...lockFields(lockFor(inputs.storage.writes, keys.createdAt), body),
       }),
     );
   } catch (error) {

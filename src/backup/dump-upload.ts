@@ -7,9 +7,11 @@ import { formatBytes } from '../shared/format.js';
 import { CountingStream, gateOnSuccess, MeasuringStream } from '../shared/stream-stages.js';
 import type { BackupKeys } from '../storage/object-layout.js';
 import { chooseQueueSize, choosePartSize, compresses } from '../storage/part-size.js';
+import { lockFor } from '../storage/object-writes.js';
 import { explainS3Error } from '../storage/s3-errors.js';
 import { stallTimeoutMs } from '../storage/stall-timeout.js';
-import { storedSize, uploadStream } from '../storage/streaming-upload.js';
+import { ensureLocked, inspectStored } from '../storage/stored-object.js';
+import { uploadStream } from '../storage/streaming-upload.js';
 import type { BackupContext, DumpOutcome } from './backup-context.js';
 import { DumpContentsReader } from './dump-contents.js';
 import { SnapshotImportError, startDump } from './pg-dump.js';
@@ -185,6 +187,8 @@ function upload(
     body,
     ...parts,
     contentType: 'application/octet-stream',
+    storageClass: context.inputs.storage.writes?.storageClass,
+    lock: lockFor(context.inputs.storage.writes, keys.createdAt),
     stallTimeoutMs: stallTimeoutMs(),
     producedBytes: () => body.bytes,
   });
@@ -208,7 +212,10 @@ function planParts(context: BackupContext, session: SnapshotSession, keys: Backu
   return { partSize, maxParts, queueSize };
 }
 
-/** A dump too small to be one, or an object whose stored size is not what was sent, is not a backup. */
+/**
+ * A dump too small to be one, or an object whose stored size is not what was sent, is not a backup; one asked to
+ * be locked is locked before its manifest can make it a backup.
+ */
 async function checkStored(
   context: BackupContext,
   keys: BackupKeys,
@@ -220,9 +227,23 @@ async function checkStored(
       `pg_dump produced ${dumped} bytes, less than a dump of an empty database: it is not a usable backup.`,
     );
   }
-  const size = await storedSize(context.s3, context.inputs.storage.bucket, keys.object);
-  if (size !== sent) {
-    throw new Error(`the bucket reports ${size ?? 'no'} bytes for ${keys.object}, but ${sent} were sent.`);
+  const { storage } = context.inputs;
+  const stored = await inspectStored(context.s3, storage.bucket, keys.object);
+  if (stored.sizeBytes !== sent) {
+    throw new Error(
+      `the bucket reports ${stored.sizeBytes ?? 'no'} bytes for ${keys.object}, but ${sent} were sent.`,
+    );
+  }
+  const wanted = storage.writes?.storageClass;
+  if (wanted && (stored.storageClass ?? 'STANDARD') !== wanted) {
+    core.warning(
+      `storage-class is ${wanted}, but the store reports ${keys.object} in ${stored.storageClass ?? 'its default class'}: ` +
+        'it does not keep storage classes as S3 does.',
+    );
+  }
+  const lock = lockFor(storage.writes, keys.createdAt);
+  if (lock && (await ensureLocked(context.s3, storage, keys.object, stored, lock))) {
+    core.info(`The store did not lock ${keys.object} on upload: its retention was set afterwards`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { ClientUsed } from '../shared/client-used.js';
 import { writeJobSummary } from '../shared/job-summary.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
+import { describeEncryption } from '../shared/manifest.js';
 import type { BackupResult } from './backup-context.js';
 
 /** Sets the backup's step outputs (docs/contract.md). */
@@ -37,7 +38,7 @@ export async function writeBackupSummary(result: BackupResult, client: ClientUse
         'Client',
         `pg_dump ${client.version} (from the ${client.source}), compression ${manifest.dump.compression}`,
       ],
-      ['Encryption', manifest.encryption.type],
+      ['Encryption', describeEncryption(manifest.encryption)],
       [
         'Size',
         `${formatBytes(manifest.object.sizeBytes)} stored (${formatBytes(manifest.dump.dumpBytes)} dumped)`,

@@ -159,9 +159,11 @@ async function runBackup(context: BackupContext): Promise<BackupResult> {
     await writeManifest(context, keys, manifest);
     return { keys, manifest };
   } catch (error) {
-    // The placeholder, or a completed object, without its manifest: never left behind.
-    await deleteObjectBestEffort(s3, inputs.storage.bucket, keys.object);
-    await deleteObjectBestEffort(s3, inputs.storage.bucket, keys.globals);
+    // The placeholder, or a completed object, without its manifest: never left behind (a locked one stays
+    // visible, for retention to delete once its lock expires).
+    const everyVersion = { everyVersion: inputs.storage.writes?.objectLock !== undefined };
+    await deleteObjectBestEffort(s3, inputs.storage.bucket, keys.object, everyVersion);
+    await deleteObjectBestEffort(s3, inputs.storage.bucket, keys.globals, everyVersion);
     throw error;
   }
 }

@@ -52,8 +52,8 @@ export class BucketCheck {
 
 async function probe(s3: S3Client, storage: S3Settings, access: BucketAccess): Promise<string> {
   if (access === 'write') {
-    await probeBucket(s3, storage);
-    return 'Write, read and delete of a probe object: ok';
+    const notes = await probeBucket(s3, storage);
+    return ['Write, read and delete of a probe object: ok', ...notes].join('\n');
   }
   await probeBucketReadable(s3, storage);
   return 'Listing: ok';

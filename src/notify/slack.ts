@@ -9,6 +9,8 @@ import { formatDuration } from '../shared/duration.js';
 import { formatBytes } from '../shared/format.js';
 import { errorMessage } from '../shared/errors.js';
 import { escapeHtml } from '../shared/html.js';
+import { withoutSecretUrl, withoutUrlCredentials } from '../shared/secret-url.js';
+import { runUrl } from './run-link.js';
 import type { RunFacts } from './run-facts.js';
 
 export { type NotifyWhen, type RunFacts, shouldNotify } from './run-facts.js';
@@ -61,19 +63,16 @@ export async function notifySlack(
     const { IncomingWebhook } = await import('@slack/webhook');
     await new IncomingWebhook(webhookUrl, { timeout: SEND_TIMEOUT_MS }).send(slackPayload(facts, env));
   } catch (error) {
-    core.warning(`Slack notification failed: ${withoutWebhookUrl(failureReason(error), webhookUrl)}`);
+    core.warning(
+      `Slack notification failed: ${withoutSecretUrl(failureReason(error), webhookUrl, '<webhook URL>')}`,
+    );
   }
-}
-
-function runUrl(env: NodeJS.ProcessEnv): string | undefined {
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
-  if (!server || !repository || !runId) return undefined;
-  return `${server}/${repository}/actions/runs/${runId}`;
 }
 
 function factFields(facts: RunFacts): string[] {
   const fields: [string, string | undefined][] = [
     ['Database', optional(facts.database, inlineCode)],
+    ['Databases', optional(facts.databases, databaseList)],
     ['Backup size', optional(facts.sizeBytes, formatBytes)],
     ['Backup age (RPO)', optional(facts.backupAgeSeconds, formatDuration)],
     ['Restore time (RTO)', optional(facts.restoreSeconds, formatDuration)],
@@ -85,6 +84,13 @@ function factFields(facts: RunFacts): string[] {
   return fields.flatMap(([label, value]) =>
     value === undefined ? [] : [clip(`*${label}*\n${value}`, FIELD_TEXT_LIMIT)],
   );
+}
+
+/** A run of several databases: each one with its outcome, so the failed ones stand out. */
+function databaseList(databases: NonNullable<RunFacts['databases']>): string {
+  return databases
+    .map((entry) => `${entry.status === 'failed' ? '❌' : '✅'} ${inlineCode(entry.database)}`)
+    .join('\n');
 }
 
 function optional<T>(value: T | undefined, format: (value: T) => string): string | undefined {
@@ -119,11 +125,6 @@ function clip(text: string, limit: number): string {
   return `${text.slice(0, limit - 1).replace(/&[a-z]*$|[\uD800-\uDBFF]$/, '')}…`;
 }
 
-/** Slack is outside GitHub's log masking: `postgres://user:secret@host` becomes `postgres://***@host`. */
-function withoutUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, '$1***@');
-}
-
 /**
  * Why the send failed, from the HTTP status (with Slack's error code, such as `no_service`) or the network error's
  * code: the wrapped error's messages and request config can quote the URL.
@@ -146,11 +147,4 @@ function property(value: unknown, key: string): unknown {
 
 function slackErrorCode(body: unknown): string {
   return typeof body === 'string' && /^[a-z_]{1,64}$/.test(body) ? ` (${body})` : '';
-}
-
-function withoutWebhookUrl(text: string, webhookUrl: string): string {
-  const path = URL.canParse(webhookUrl) ? new URL(webhookUrl).pathname : '';
-  return [webhookUrl, path]
-    .filter((secret) => secret.length > 1)
-    .reduce((result, secret) => result.replaceAll(secret, '<webhook URL>'), text);
 }

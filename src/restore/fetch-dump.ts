@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { PassThrough, type Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { AgeError, createDecryptStream } from '../age/index.js';
+import { AgeError, createDecryptStream, shortRecipient } from '../age/index.js';
 import { formatBytes } from '../shared/format.js';
 import { MeasuringStream } from '../shared/stream-stages.js';
 import type { Manifest } from '../shared/manifest.js';
@@ -133,15 +133,17 @@ export function decryptStage(manifest: Manifest, decryption: DecryptionSettings)
   if (!decryption.identities.length) {
     throw new InputError(
       Input.AgeIdentity,
-      `is empty, but this backup is encrypted to age keys (${encryption.recipients.join(', ')}): give the secret key of one of them.`,
+      `is empty, but this backup is encrypted to age keys (${encryption.recipients.map(shortRecipient).join(', ')}): give the secret key of one of them.`,
     );
   }
   const recipients = new Set(encryption.recipients);
   if (!decryption.identities.some((identity) => recipients.has(identity.recipient.toString()))) {
+    // Post-quantum public keys are long: they are named by their two ends, as the key file's comment shows them.
+    const given = decryption.identities.map((identity) => shortRecipient(identity.recipient.toString()));
     throw new InputError(
       Input.AgeIdentity,
-      `does not open this backup: it is encrypted to ${encryption.recipients.join(', ')}, and the given key's public ` +
-        `key is ${decryption.identities.map((identity) => identity.recipient.toString()).join(', ')}.`,
+      `does not open this backup: it is encrypted to ${encryption.recipients.map(shortRecipient).join(', ')}, and ` +
+        `the given key's public key is ${given.join(', ')}.`,
     );
   }
   return createDecryptStream({ identities: decryption.identities });

@@ -11,6 +11,9 @@ export enum Input {
   Region = 'region',
   ForcePathStyle = 'force-path-style',
   MaxParts = 'max-parts',
+  StorageClass = 'storage-class',
+  ObjectLockDays = 'object-lock-days',
+  ObjectLockMode = 'object-lock-mode',
   AccessKeyId = 'access-key-id',
   SecretAccessKey = 'secret-access-key',
   AgeRecipients = 'age-recipients',
@@ -38,6 +41,9 @@ export enum Input {
   KeepYearly = 'keep-yearly',
   KeepWithin = 'keep-within',
   SlackWebhookUrl = 'slack-webhook-url',
+  WebhookUrl = 'webhook-url',
+  HeartbeatUrl = 'heartbeat-url',
+  HeartbeatMethod = 'heartbeat-method',
   Notify = 'notify',
 }
 

@@ -15,10 +15,24 @@ import type { ManifestGlobals } from './globals.js';
 
 export type RowCountMode = 'exact' | 'estimate' | 'off';
 
+/** age's name for a native recipient type, in lowercase: a classic X25519 key, or a post-quantum hybrid one. */
+export type RecipientType = 'x25519' | 'mlkem768x25519';
+
 export type Encryption =
-  | { readonly type: 'age'; readonly recipients: readonly string[] }
+  | {
+      readonly type: 'age';
+      readonly recipients: readonly string[];
+      /** The type of each recipient, in the same order; absent in backups made before 0.3 (all X25519). */
+      readonly recipientTypes?: readonly RecipientType[];
+    }
   | { readonly type: 'passphrase' }
   | { readonly type: 'none' };
+
+/** The encryption as a summary shows it: `age`, `age, post-quantum (mlkem768x25519)`, `passphrase` or `none`. */
+export function describeEncryption(encryption: Encryption): string {
+  const postQuantum = encryption.type === 'age' && encryption.recipientTypes?.includes('mlkem768x25519');
+  return postQuantum ? 'age, post-quantum (mlkem768x25519)' : encryption.type;
+}
 
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
@@ -37,7 +51,18 @@ export interface Manifest {
     readonly dumpBytes: number;
   };
   readonly encryption: Encryption;
-  readonly object: { readonly key: string; readonly sizeBytes: number; readonly sha256: string };
+  readonly object: {
+    readonly key: string;
+    readonly sizeBytes: number;
+    readonly sha256: string;
+    /** The dump's storage class (`storage-class`); absent: the store's default, and in backups before 0.3. */
+    readonly storageClass?: string;
+  };
+  /**
+   * The S3 Object Lock retention that the dump, its globals and this manifest carry (`object-lock-days`); absent
+   * when the backup was not locked. `retainUntil` is an ISO 8601 time: createdAt plus the days.
+   */
+  readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly retainUntil: string };
   /** The roles and database settings stored beside the dump; absent in backups made before 0.3. */
   readonly globals?: ManifestGlobals;
   /**

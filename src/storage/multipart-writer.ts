@@ -7,8 +7,10 @@ import {
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Writable } from 'node:stream';
+import { lockFields, type ObjectLock } from './object-writes.js';
 import { MAX_PARTS } from './part-size.js';
 
 /** How long a failed upload waits for its own abort: the store may be what failed. */
@@ -19,6 +21,10 @@ export interface MultipartWriterOptions {
   readonly bucket: string;
   readonly key: string;
   readonly contentType: string;
+  /** Undefined: the store's default. */
+  readonly storageClass?: StorageClass;
+  /** The retention the object gets; callers check that it holds (inspectStored, ensureLocked). */
+  readonly lock?: ObjectLock;
   readonly partSize: number;
   /** The most parts the store takes in one upload; default S3's MAX_PARTS. */
   readonly maxParts?: number;
@@ -166,14 +172,17 @@ export class MultipartWriter extends Writable {
 
   #startMultipartUpload(): Promise<string> {
     this.#uploadId ??= (async () => {
-      const { client, bucket, key, contentType } = this.#options;
+      const { client, bucket, key, contentType, storageClass, lock } = this.#options;
       // With the SDK's default checksums (AWS) parts carry a CRC32, and the upload must be created expecting it.
+      // That also gives every part of a locked upload the checksum AWS asks of it; Ceph asks for none.
       const checksums = await client.config.requestChecksumCalculation();
       const created = await client.send(
         new CreateMultipartUploadCommand({
           Bucket: bucket,
           Key: key,
           ContentType: contentType,
+          StorageClass: storageClass,
+          ...lockFields(lock),
           ChecksumAlgorithm: checksums === 'WHEN_SUPPORTED' ? ChecksumAlgorithm.CRC32 : undefined,
         }),
         // Never cancelled: a create cancelled after the store took it would leave an upload nobody knows to abort.
@@ -185,7 +194,7 @@ export class MultipartWriter extends Writable {
   }
 
   async #finish(): Promise<void> {
-    const { client, bucket, key, contentType } = this.#options;
+    const { client, bucket, key, contentType, storageClass, lock } = this.#options;
     if (!this.#uploadId) {
       const body = this.#current?.subarray(0, this.#filled) ?? Buffer.alloc(0);
       await client.send(
@@ -195,6 +204,8 @@ export class MultipartWriter extends Writable {
           Body: body,
           ContentLength: body.length,
           ContentType: contentType,
+          StorageClass: storageClass,
+          ...lockFields(lock, body),
         }),
         { abortSignal: this.#cancel.signal },
       );

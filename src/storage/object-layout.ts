@@ -20,6 +20,8 @@ export function timestampName(date: Date): string {
 }
 
 export interface BackupKeys {
+  /** The backup's time, which its keys are named after: its age for retention, the start of its lock. */
+  readonly createdAt: Date;
   readonly object: string;
   /** Roles and the database's own settings (shared/globals.ts), written before the manifest. */
   readonly globals: string;
@@ -35,6 +37,7 @@ export function backupKeys(
   const base = `${databaseFolder(prefix, database)}${timestampName(createdAt)}`;
   const age = encrypted ? '.age' : '';
   return {
+    createdAt,
     object: `${base}.dump${age}`,
     globals: `${base}.globals.json${age}`,
     manifest: `${base}${MANIFEST_SUFFIX}`,

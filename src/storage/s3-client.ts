@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectWrites } from './object-writes.js';
 import { stallTimeoutMs } from './stall-timeout.js';
 
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -14,6 +15,8 @@ export interface S3Settings {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
   /** The most parts the store takes in one multipart upload (S3 and R2: 10,000; Scaleway: 1,000). */
   readonly maxParts: number;
+  /** Backup: the dump's storage class and the objects' lock; undefined writes as the store's default. */
+  readonly writes?: ObjectWrites;
 }
 
 /**

@@ -47,9 +47,29 @@ export function explainS3Error(error: unknown, settings: S3Settings, doing: stri
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
       return `Input 'endpoint': could not reach ${where} (${code}): check the endpoint URL.`;
+    case 'InvalidObjectState':
+      return explainArchived(error, settings, doing, detail);
     case 'CredentialsProviderError':
       return 'No S3 credentials: set access-key-id and secret-access-key, or configure AWS credentials before this step (for example aws-actions/configure-aws-credentials with OIDC).';
   }
   const message = (error as S3ErrorShape | undefined)?.message;
   return `S3 request to ${doing} failed at ${where} (${detail})${message && message !== code ? `: ${message}` : ''}`;
+}
+
+/**
+ * An archived object (GLACIER, DEEP_ARCHIVE, an archive tier of INTELLIGENT_TIERING), which a lifecycle rule moved
+ * there: S3 serves it only after a restore request, hours later.
+ */
+function explainArchived(error: unknown, settings: S3Settings, doing: string, detail: string): string {
+  const shape = error as { StorageClass?: string; AccessTier?: string };
+  const storageClass = shape.StorageClass ?? 'an archive storage class';
+  const archive = shape.AccessTier ? `the ${shape.AccessTier} tier of ${storageClass}` : storageClass;
+  const key = /^read (.+)$/.exec(doing)?.[1] ?? '<key>';
+  return (
+    `Cannot ${doing}: the object is in ${archive}, which S3 serves only after a restore (${detail}). Restore it ` +
+    `first (aws s3api restore-object --bucket ${settings.bucket} --key ${key} --restore-request '{"Days":3}'; ` +
+    "'{}' for INTELLIGENT_TIERING's archive tiers), wait until aws s3api head-object no longer shows " +
+    'ongoing-request="true" (hours for GLACIER, up to 48 for DEEP_ARCHIVE), then run again. A backup that drills ' +
+    'must read belongs in a class that needs no restore, such as GLACIER_IR.'
+  );
 }

@@ -1,13 +1,15 @@
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
-  HeadObjectCommand,
   ListMultipartUploadsCommand,
   type S3Client,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MultipartWriter } from './multipart-writer.js';
+import { listKeyVersions } from './object-versions.js';
+import type { ObjectLock } from './object-writes.js';
 
 export interface StreamingUploadOptions {
   readonly client: S3Client;
@@ -19,6 +21,9 @@ export interface StreamingUploadOptions {
   readonly maxParts: number;
   readonly queueSize: number;
   readonly contentType: string;
+  /** Undefined: the store's default. */
+  readonly storageClass?: StorageClass;
+  readonly lock?: ObjectLock;
   /**
    * Fails the upload when bytes wait to be sent but no part has completed for this long: a network that stalls
    * with no bytes would otherwise hang the job until its timeout.
@@ -52,6 +57,8 @@ export async function uploadStream(options: StreamingUploadOptions): Promise<voi
     bucket,
     key,
     contentType: options.contentType,
+    storageClass: options.storageClass,
+    lock: options.lock,
     partSize: options.partSize,
     maxParts: options.maxParts,
     queueSize: options.queueSize,
@@ -128,15 +135,29 @@ export async function abortPendingUploads(client: S3Client, bucket: string, key:
   });
 }
 
-/** Deletes `key` (best effort, bounded, never throws). */
-export async function deleteObjectBestEffort(client: S3Client, bucket: string, key: string): Promise<void> {
+/**
+ * Deletes `key` (best effort, bounded, never throws). With `everyVersion` (a backup that locks its objects, in a
+ * versioned bucket), each version by its id instead: a plain DELETE would only hide a locked version behind a
+ * delete marker, where nothing ever removes it; left in place, it stays an object without a manifest, which
+ * retention deletes once its lock has expired.
+ */
+export async function deleteObjectBestEffort(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  options: { readonly everyVersion?: boolean } = {},
+): Promise<void> {
+  if (options.everyVersion) {
+    await retryCleanup(async (abortSignal) => {
+      for (const { versionId } of await listKeyVersions(client, bucket, key, abortSignal)) {
+        await client
+          .send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }), { abortSignal })
+          .catch(() => undefined);
+      }
+    });
+    return;
+  }
   await retryCleanup(async (abortSignal) => {
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
   });
-}
-
-/** The stored object's size, from HeadObject (CompleteMultipartUpload's answer is not enough on every store). */
-export async function storedSize(client: S3Client, bucket: string, key: string): Promise<number | undefined> {
-  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  return head.ContentLength;
 }

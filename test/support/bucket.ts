@@ -20,7 +20,8 @@ export interface TestBucket {
   get(key: string): Promise<Buffer>;
 }
 
-export async function createTestBucket(): Promise<TestBucket> {
+/** `objectLock`: a bucket with S3 Object Lock (and so versioning), which can only be turned on at creation here. */
+export async function createTestBucket(options: { readonly objectLock?: boolean } = {}): Promise<TestBucket> {
   const s3 = s3FromSetup();
   const client = new S3Client({
     endpoint: s3.endpoint,
@@ -31,7 +32,9 @@ export async function createTestBucket(): Promise<TestBucket> {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const name = `test-${randomBytes(6).toString('hex')}`;
-  await client.send(new CreateBucketCommand({ Bucket: name }));
+  await client.send(
+    new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: options.objectLock }),
+  );
   return {
     name,
     client,

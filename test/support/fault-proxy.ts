@@ -10,6 +10,14 @@ import type { AddressInfo, Socket } from 'node:net';
 /** What the proxy does to a request it is asked to fault. */
 export type Fault =
   | { readonly kind: 'status'; readonly status: 500 | 503; readonly times: number }
+  /** An S3 error answer of the given status and code, with extra elements (`StorageClass`…) beside them. */
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly code: string;
+      readonly fields?: Readonly<Record<string, string>>;
+      readonly times: number;
+    }
   | { readonly kind: 'stall' }
   | { readonly kind: 'down'; readonly backOn: (request: IncomingMessage) => boolean };
 
@@ -36,7 +44,7 @@ export const isUploadsListing = (request: IncomingMessage): boolean =>
   request.method === 'GET' && /[?&]uploads(=|&|$)/.test(request.url ?? '');
 
 /**
- * An HTTP proxy on 127.0.0.1 in front of the real S3 server that can answer 500/503 for a while, stall a request
+ * An HTTP proxy on 127.0.0.1 in front of the real S3 server that can answer 500/503 (or any S3 error) for a while, stall a request
  * (read nothing, answer nothing), or go down (reset every connection as its request arrives, as an address with
  * nothing behind it does) until a request `backOn` accepts, as a network or a provider does. Coming back on a
  * request rather than after a delay keeps a test's outcome independent of how fast the machine is. Requests pass
@@ -84,10 +92,15 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         remaining--;
         faulted++;
         request.resume();
+        const code =
+          fault.kind === 'error' ? fault.code : fault.status === 503 ? 'SlowDown' : 'InternalError';
+        const fields = Object.entries(fault.kind === 'error' ? (fault.fields ?? {}) : {})
+          .map(([name, value]) => `<${name}>${value}</${name}>`)
+          .join('');
         response.writeHead(fault.status, { 'Content-Type': 'application/xml' });
         response.end(
-          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.status === 503 ? 'SlowDown' : 'InternalError'}</Code>` +
-            '<Message>injected by the test</Message></Error>',
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+            `<Message>injected by the test</Message>${fields}</Error>`,
         );
         return;
       }
@@ -110,7 +123,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     inject(next, match = isUploadPart) {
       fault = next;
       matches = match;
-      remaining = next.kind === 'status' ? next.times : 0;
+      remaining = next.kind === 'status' || next.kind === 'error' ? next.times : 0;
       if (next.kind === 'down') for (const socket of sockets) socket.resetAndDestroy();
     },
     heal() {

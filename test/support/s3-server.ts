@@ -40,8 +40,11 @@ export interface S3Details {
 }
 
 export interface S3Helpers {
-  /** Creates a fresh bucket with a unique name and returns the name. */
-  createBucket(prefix?: string): Promise<string>;
+  /**
+   * Creates a fresh bucket with a unique name and returns the name; with `objectLock`, S3 Object Lock is enabled on
+   * it (and with it versioning), which can only be done when a bucket is created.
+   */
+  createBucket(prefix?: string, options?: { readonly objectLock?: boolean }): Promise<string>;
   /** Every key in a bucket, across all pages of the listing. */
   listKeys(bucket: string): Promise<string[]>;
   /** The multipart uploads started and neither completed nor aborted, across all pages. */
@@ -83,6 +86,13 @@ const S3_USER = 'tester';
 const START_TIMEOUT_MS = 60_000;
 const COMMAND_TIMEOUT_MS = 60_000;
 const LOG_TAIL_LINES = 40;
+/**
+ * The storage classes besides STANDARD that the test bed's one placement target offers: radosgw refuses a class it
+ * has no placement for (InvalidStorageClass), as a store that lacks one does, so ONEZONE_IA stays undeclared.
+ */
+export const TESTBED_STORAGE_CLASSES = ['STANDARD_IA'] as const;
+const ZONE = 'default';
+const PLACEMENT = 'default-placement';
 /**
  * The Ceph majors this cluster's settings are known to suit: 16 (Debian 12), 18 (Debian 13) and 20 (Debian forky)
  * were run, and 17 and 19 lie between them, where every setting used here means the same. Another major may have
@@ -133,9 +143,11 @@ export function s3Client(details: S3Details, config: S3ClientConfig = {}): S3Cli
 
 export function s3Helpers(client: S3Client): S3Helpers {
   return {
-    createBucket: async (prefix = 'test') => {
+    createBucket: async (prefix = 'test', options = {}) => {
       const bucket = `${prefix}-${randomBytes(6).toString('hex')}`;
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await client.send(
+        new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: options.objectLock }),
+      );
       return bucket;
     },
     listKeys: async (bucket) => {
@@ -226,9 +238,29 @@ async function setUp(cluster: Cluster): Promise<{ details: S3Details; layout: La
     ...['user', 'create', '--uid', S3_USER, '--display-name', S3_USER],
     ...['--access-key', details.accessKeyId, '--secret-key', details.secretAccessKey],
   ]);
+  await declareStorageClasses(layout);
   await startDaemon(cluster, layout, 'radosgw', RGW_NAME);
   await waitForS3(cluster, details.endpoint);
   return { details, layout };
+}
+
+/**
+ * Adds each of TESTBED_STORAGE_CLASSES to the default placement target: to the zone group's list of classes, and
+ * to the zone with a data pool of its own (radosgw creates the pool on first use). Without a realm, as here, the
+ * default zone group and zone that `user create` made take the change directly, with no period to commit; radosgw
+ * reads them when it starts.
+ */
+async function declareStorageClasses(layout: Layout): Promise<void> {
+  for (const storageClass of TESTBED_STORAGE_CLASSES) {
+    const placement = ['--placement-id', PLACEMENT, '--storage-class', storageClass];
+    await runCeph(layout, 'radosgw-admin', [
+      ...['zonegroup', 'placement', 'add', '--rgw-zonegroup', ZONE, ...placement],
+    ]);
+    await runCeph(layout, 'radosgw-admin', [
+      ...['zone', 'placement', 'add', '--rgw-zone', ZONE, ...placement],
+      ...['--data-pool', `${ZONE}.rgw.${storageClass.toLowerCase()}.data`],
+    ]);
+  }
 }
 
 /** The installed Ceph's version and object class directory; throws for a major outside `CEPH_MAJORS`. */
