@@ -3,19 +3,9 @@
  * the failure's reason where the service shows it, and a service that fails (an error status, a closed socket, no
  * answer at all) costing a warning only, one that never quotes the URL or its token.
  */
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  vi,
-  type MockInstance,
-} from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NO_PAUSES, RUN_ENV, SHORT_WAIT, silencedStdout } from './support/notify-fixtures.js';
 
-import type { DeliveryOptions } from '../src/notify/delivery.js';
 import {
   failureMessage,
   heartbeatRequest,
@@ -31,16 +21,6 @@ import { expectNoSecrets } from './support/secrets.js';
 
 const UUID = '5f1c2b7e-8d3a-4c1e-9b2f-0a6d7e8f9a1b';
 const CRONITOR_KEY = 'cronitorApiKey0123456789abcdef01';
-/** Short waits, so a service that never answers costs the test little; the pauses between tries are none. */
-/** No pauses between tries, and a timeout far beyond any answer's time on a loaded machine: only silence times out. */
-const NO_PAUSES: DeliveryOptions = { timeoutMs: 30_000, retryDelaysMs: [0, 0] };
-/** For the service that never answers: a short wait, which the test then needs no other timing for. */
-const SHORT_WAIT: DeliveryOptions = { timeoutMs: 200, retryDelaysMs: [0, 0] };
-const RUN_ENV = {
-  GITHUB_SERVER_URL: 'https://github.example.com',
-  GITHUB_REPOSITORY: 'acme/shop',
-  GITHUB_RUN_ID: '4242',
-};
 const FAILED: RunFacts = {
   mode: 'backup',
   status: 'failed',
@@ -50,7 +30,7 @@ const FAILED: RunFacts = {
 };
 
 const service = new HttpRecorder();
-let stdout: MockInstance<typeof process.stdout.write>;
+const stdout = silencedStdout();
 
 beforeAll(() => service.start());
 afterAll(() => service.stop());
@@ -61,24 +41,14 @@ beforeEach(() => {
 /** For the tests that call a notifier directly: its annotations, kept off the terminal. */
 function captureWarnings(): void {
   beforeEach(() => {
-    stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    stdout.start();
   });
   afterEach(() => {
-    stdout.mockRestore();
+    stdout.stop();
   });
 }
 
-function written(): string {
-  return stdout.mock.calls
-    .map(([chunk]) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()))
-    .join('');
-}
-
-function warnings(): string[] {
-  return written()
-    .split('\n')
-    .filter((line) => line.startsWith('::warning::'));
-}
+const { written, warnings } = stdout;
 
 const healthchecks = (): HeartbeatSettings => ({ url: service.url(`/ping/${UUID}`), method: 'healthchecks' });
 

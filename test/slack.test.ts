@@ -1,27 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  vi,
-  type MockInstance,
-} from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RUN_ENV, silencedStdout } from './support/notify-fixtures.js';
 
 import { notifySlack, shouldNotify, slackPayload, type RunFacts } from '../src/notify/slack.js';
 
 const WEBHOOK_PATH = '/services/T000/B000/secretToken123';
 const TOKEN = 'secretToken123';
 
-const RUN_ENV = {
-  GITHUB_SERVER_URL: 'https://github.example.com',
-  GITHUB_REPOSITORY: 'acme/shop',
-  GITHUB_RUN_ID: '4242',
-};
 /** Secrets a runner has in its environment: none may reach Slack. */
 const SECRET_ENV = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
@@ -100,30 +86,20 @@ function close(server: Server): Promise<void> {
 }
 
 const slack = new FakeSlack();
-let stdout: MockInstance<typeof process.stdout.write>;
+const stdout = silencedStdout();
 
 beforeAll(() => slack.start());
 afterAll(() => slack.stop());
 beforeEach(() => {
   slack.bodies.length = 0;
   slack.answer = 'ok';
-  stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  stdout.start();
 });
 afterEach(() => {
-  stdout.mockRestore();
+  stdout.stop();
 });
 
-function written(): string {
-  return stdout.mock.calls
-    .map(([chunk]) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()))
-    .join('');
-}
-
-function warnings(): string[] {
-  return written()
-    .split('\n')
-    .filter((line) => line.startsWith('::warning::'));
-}
+const { written, warnings } = stdout;
 
 /** Every string in a Block Kit payload, header to button URL. */
 function texts(value: unknown): string[] {

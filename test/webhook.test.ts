@@ -5,19 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  vi,
-  type MockInstance,
-} from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NO_PAUSES, RUN_ENV, SHORT_WAIT, silencedStdout } from './support/notify-fixtures.js';
 
-import type { DeliveryOptions } from '../src/notify/delivery.js';
 import { type NotificationSettings, notifyEnd, notifyStart } from '../src/notify/dispatch.js';
 import type { RunFacts } from '../src/notify/run-facts.js';
 import { notifyWebhook, webhookDocument } from '../src/notify/webhook.js';
@@ -25,15 +15,6 @@ import { HttpRecorder } from './support/http-recorder.js';
 
 const WEBHOOK_PATH = '/workflows/0a1b2c3d4e5f/triggers/manual/paths/invoke';
 const SIG = 'teamsSignature0123456789abcdefABCDEF';
-/** No pauses between tries, and a timeout far beyond any answer's time on a loaded machine: only silence times out. */
-const NO_PAUSES: DeliveryOptions = { timeoutMs: 30_000, retryDelaysMs: [0, 0] };
-/** For the service that never answers: a short wait, which the test then needs no other timing for. */
-const SHORT_WAIT: DeliveryOptions = { timeoutMs: 200, retryDelaysMs: [0, 0] };
-const RUN_ENV = {
-  GITHUB_SERVER_URL: 'https://github.example.com',
-  GITHUB_REPOSITORY: 'acme/shop',
-  GITHUB_RUN_ID: '4242',
-};
 /** Secrets a runner has in its environment: none may reach the document. */
 const SECRET_ENV = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
@@ -82,7 +63,7 @@ const SEVERAL: RunFacts = {
 
 const webhook = new HttpRecorder();
 const heartbeat = new HttpRecorder();
-let stdout: MockInstance<typeof process.stdout.write>;
+const stdout = silencedStdout();
 
 beforeAll(async () => {
   await Promise.all([webhook.start(), heartbeat.start()]);
@@ -93,23 +74,13 @@ afterAll(async () => {
 beforeEach(() => {
   webhook.reset();
   heartbeat.reset();
-  stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  stdout.start();
 });
 afterEach(() => {
-  stdout.mockRestore();
+  stdout.stop();
 });
 
-function written(): string {
-  return stdout.mock.calls
-    .map(([chunk]) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()))
-    .join('');
-}
-
-function warnings(): string[] {
-  return written()
-    .split('\n')
-    .filter((line) => line.startsWith('::warning::'));
-}
+const { written, warnings } = stdout;
 
 const webhookUrl = () =>
   webhook.url(`${WEBHOOK_PATH}?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SIG}`);

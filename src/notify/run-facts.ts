@@ -26,24 +26,15 @@ export interface DatabaseFacts {
   readonly error?: string;
 }
 
-export interface RunFacts {
+/**
+ * A run's facts. A run of one database carries that database's facts on the run itself (the fields it shares with
+ * DatabaseFacts); a run of several lists them in `databases`.
+ */
+export interface RunFacts extends Omit<DatabaseFacts, 'database' | 'status' | 'durationSeconds' | 'error'> {
   readonly mode: 'backup' | 'restore' | 'drill' | 'prune';
   readonly status: RunStatus;
-  /** A run of one database: its name, and its facts below. */
+  /** A run of one database: its name. */
   readonly database?: string;
-  /** The backup's object key. */
-  readonly key?: string;
-  /** Backup: the size of the stored backup. */
-  readonly sizeBytes?: number;
-  /** Drill: the age of the restored backup, the recovery point. */
-  readonly backupAgeSeconds?: number;
-  /** Restore and drill: how long the restore took, the recovery time. */
-  readonly restoreSeconds?: number;
-  /** Drill: tables whose row counts were compared with the backup's manifest. */
-  readonly tablesChecked?: number;
-  /** Drill: tables whose row counts differ from the backup's manifest. */
-  readonly tablesMismatched?: number;
-  readonly prunedCount?: number;
   readonly durationSeconds: number;
   /** The failure message (for several databases: the step's summary of which failed). */
   readonly error?: string;
