@@ -42,17 +42,39 @@ const CONSTRAINT_TYPES: Readonly<Record<string, string>> = {
   x: 'exclusion',
 };
 
+interface ConstraintRow extends PartRow {
+  type: string;
+  /** `[schema, table, name]` of the constraint PostgreSQL copied this one from (a partition's). */
+  parent: [string, string, string] | null;
+  /** The partition a copy references when it differs from its parent's (a partitioned referenced table). */
+  references: [string, string] | null;
+}
+
+/**
+ * Constraints of user tables. A copy PostgreSQL made from a parent's (conparentid) records that parent: a restore
+ * makes the copies itself and may name them anew (regenerated-names.ts). The copies a foreign key gets for each
+ * partition of the table it references share its name on one table, so their key also names that partition.
+ */
 export async function collectConstraints(context: CollectContext): Promise<void> {
-  const { rows } = await context.client.query<PartRow & { type: string }>(
+  const { rows } = await context.client.query<ConstraintRow>(
     `SELECT n.nspname AS schema, c.relname AS table, co.conname AS name, co.contype::text AS type,
-            pg_get_constraintdef(co.oid) AS definition, obj_description(co.oid, 'pg_constraint') AS comment
+            pg_get_constraintdef(co.oid) AS definition, obj_description(co.oid, 'pg_constraint') AS comment,
+            (SELECT json_build_array(pn.nspname, pc.relname, p.conname) FROM pg_constraint p
+               JOIN pg_class pc ON pc.oid = p.conrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+              WHERE p.oid = co.conparentid) AS parent,
+            (SELECT json_build_array(rn.nspname, r.relname) FROM pg_constraint p
+               JOIN pg_class r ON r.oid = co.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+              WHERE p.oid = co.conparentid AND p.conrelid = co.conrelid AND p.confrelid <> co.confrelid)
+              AS references
        FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid ${ON_USER_TABLE}`,
   );
   for (const row of rows) {
-    context.sink.add('constraint', partName(row), {
+    const references = row.references ? ` -> ${qualifiedName(...row.references)}` : '';
+    context.sink.add('constraint', `${partName(row)}${references}`, {
       type: CONSTRAINT_TYPES[row.type] ?? row.type,
       definition: digestOf(context, row.definition),
       comment: digestOf(context, row.comment),
+      'inherited from': row.parent ? qualifiedName(...row.parent) : undefined,
     });
   }
 }

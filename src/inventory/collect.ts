@@ -38,6 +38,7 @@ import {
 } from './collect-table-parts.js';
 import { collectTextSearch } from './collect-text-search.js';
 import { collectCollations, collectTypes } from './collect-types.js';
+import { carriedByDump } from './carried-by-dump.js';
 import { type CollectContext, Sink } from './context.js';
 import { makeDigester } from './digest.js';
 import { type CollectOptions, DATABASE_OWNER, type Inventory, INVENTORY_FORMAT } from './inventory.js';
@@ -101,14 +102,14 @@ async function collect(client: pg.Client, options: CollectOptions): Promise<Inve
   const { context, databaseOwner } = await openContext(client, options);
   for (const step of COLLECTORS) await step(context);
   addRoles(context.sink);
-  return {
+  return carriedByDump({
     format: INVENTORY_FORMAT,
     digest: context.digester.scheme,
     serverMajor: context.major,
     databaseOwner,
     objects: context.sink.objectList(),
     notComparable: context.sink.notComparableList(),
-  };
+  });
 }
 
 async function openContext(

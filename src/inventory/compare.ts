@@ -1,8 +1,11 @@
 /**
  * The drill's verdict on the schema: every object the source had and the restore lacks (missing), has in excess
  * (extra) or has otherwise (different), attribute by attribute. A digest that differs is reported as "definition
- * differs", never with its value. What cannot be compared by design is carried over with its reason.
+ * differs", never with its value. What cannot be compared by design is carried over with its reason; what a dump
+ * cannot carry (carried-by-dump.ts) is left out of both sides first, and names a restore makes anew
+ * (regenerated-names.ts) are notes.
  */
+import { carriedByDump } from './carried-by-dump.js';
 import {
   compareObjects,
   compareText,
@@ -11,6 +14,7 @@ import {
   isDigest,
   type NotComparable,
 } from './inventory.js';
+import { pairRegeneratedNames } from './regenerated-names.js';
 
 export interface AttributeDifference {
   readonly attribute: string;
@@ -27,11 +31,20 @@ export interface ObjectDifference {
   readonly attributes: AttributeDifference[];
 }
 
+/** Something the restore does otherwise without losing anything, such as a constraint it named anew. */
+export interface DiffNote {
+  readonly kind: string;
+  /** The source's name. */
+  readonly name: string;
+  readonly note: string;
+}
+
 export interface InventoryDiff {
   readonly missing: InventoryObject[];
   readonly extra: InventoryObject[];
   readonly different: ObjectDifference[];
   readonly notComparable: NotComparable[];
+  readonly notes: DiffNote[];
 }
 
 /** Whether the restore is faithful: nothing missing, extra or different (not-comparable entries do not count). */
@@ -39,7 +52,8 @@ export function isFaithful(diff: InventoryDiff): boolean {
   return diff.missing.length === 0 && diff.extra.length === 0 && diff.different.length === 0;
 }
 
-export function compareInventories(expected: Inventory, actual: Inventory): InventoryDiff {
+export function compareInventories(recorded: Inventory, restored: Inventory): InventoryDiff {
+  const [expected, actual] = [carriedByDump(recorded), carriedByDump(restored)];
   const notComparable = [...expected.notComparable, ...actual.notComparable];
   const digestsComparable = expected.digest === actual.digest;
   if (!digestsComparable) {
@@ -65,11 +79,29 @@ export function compareInventories(expected: Inventory, actual: Inventory): Inve
     const attributes = compareAttributes(object, found, digestsComparable);
     if (attributes.length > 0) different.push({ kind: object.kind, name: object.name, attributes });
   }
+  const { renamed, missing, extra } = pairRegeneratedNames(
+    expected.objects.filter((object) => !actualByKey.has(keyOf(object))),
+    actual.objects.filter((object) => !expectedKeys.has(keyOf(object))),
+  );
+  const notes: DiffNote[] = [];
+  for (const pair of renamed) {
+    const attributes = compareAttributes(pair.expected, pair.actual, digestsComparable);
+    if (attributes.length > 0)
+      different.push({ kind: pair.expected.kind, name: pair.expected.name, attributes });
+    notes.push({
+      kind: pair.expected.kind,
+      name: pair.expected.name,
+      note:
+        `restored as ${pair.actual.name}: PostgreSQL names a partition's copy of its parent's ` +
+        `${pair.expected.attributes.type ?? 'constraint'} anew, so it is matched by table and definition`,
+    });
+  }
   return {
-    missing: expected.objects.filter((object) => !actualByKey.has(keyOf(object))).sort(compareObjects),
-    extra: actual.objects.filter((object) => !expectedKeys.has(keyOf(object))).sort(compareObjects),
+    missing: missing.sort(compareObjects),
+    extra: extra.sort(compareObjects),
     different: different.sort(compareObjects),
     notComparable: unique(notComparable),
+    notes: notes.sort(compareObjects),
   };
 }
 
@@ -78,8 +110,10 @@ function keyOf(object: { kind: string; name: string }): string {
 }
 
 /** A sequence's value is compared only when the expected inventory has it (see applySequenceValues). */
+/** A constraint's parent is compared only when the expected inventory has it (older manifests lack it). */
 const ONLY_WHEN_EXPECTED: Readonly<Record<string, ReadonlySet<string>>> = {
   sequence: new Set(['value', 'called']),
+  constraint: new Set(['inherited from']),
 };
 
 function compareAttributes(
@@ -129,6 +163,11 @@ function digestDifference(
 function unique(entries: readonly NotComparable[]): NotComparable[] {
   const byKey = new Map(entries.map((entry) => [`${keyOf(entry)}\u0000${entry.reason}`, entry]));
   return [...byKey.values()].sort((a, b) => compareObjects(a, b) || compareText(a.reason, b.reason));
+}
+
+/** One line per note, for the log. */
+export function describeNotes(diff: InventoryDiff): string[] {
+  return diff.notes.map((entry) => `${entry.kind} ${entry.name} ${entry.note}`);
 }
 
 /** One line per difference, for a job summary or a test's message. */

@@ -42,6 +42,7 @@ export function withoutOwnership(diff: InventoryDiff): InventoryDiff {
     ? [...diff.notComparable, { kind: 'owners and privileges', name: `${skipped} objects`, reason: REASON }]
     : [...diff.notComparable];
   return {
+    ...diff,
     missing: kept(diff.missing),
     extra: kept(diff.extra),
     different,

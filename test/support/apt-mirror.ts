@@ -1,6 +1,7 @@
 /**
  * A local stand-in for the PostgreSQL apt repository (apt.postgresql.org's layout), served over HTTP on 127.0.0.1.
- * It holds Debian bookworm's real postgresql-client-15 and libpq5, a `Packages` index (plain and gzipped) that
+ * It holds Debian bookworm's real postgresql-client-15 and libpq5 at their newest point release (bookworm's or its
+ * security updates', as the repository always serves the newest), a `Packages` index (plain and gzipped) that
  * this module writes for them, and the suite's `Release` signed with a key the tests make (`InRelease`, and
  * `Release` with `Release.gpg`). With `tamper`, one part is changed after signing, as a compromised or corrupted
  * mirror would serve it: the client .deb (one byte flipped), the `Packages` index, or the signed `InRelease`.
@@ -14,7 +15,11 @@ import { gzipSync } from 'node:zlib';
 import type { AptPackage } from '../../src/installer/apt-index.js';
 import { detectPlatform } from '../../src/installer/platform.js';
 import { clearSign, detachSign, mirrorSigningKey, releaseText, type SigningKey } from './apt-signing.js';
-import { type DebianArchitecture, type DebianPackageFile, ensureDebianPackages } from './debian-packages.js';
+import {
+  type DebianArchitecture,
+  type DebianPackageFile,
+  ensureNewestDebianPackages,
+} from './debian-packages.js';
 import { closeServer, listen } from './static-server.js';
 
 export const MIRROR_CLIENT = 'postgresql-client-15';
@@ -72,7 +77,7 @@ export interface AptMirrorOptions {
 export function mirrorDebianPackages(
   architecture: DebianArchitecture = 'amd64',
 ): Promise<DebianPackageFile[]> {
-  return ensureDebianPackages('bookworm', MIRROR_PACKAGE_NAMES, { architecture });
+  return ensureNewestDebianPackages('bookworm', MIRROR_PACKAGE_NAMES, { architecture });
 }
 
 /** The codename the installer reads from this machine's /etc/os-release; bookworm where it reads none. */

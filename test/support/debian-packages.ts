@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import {
   type AptPackage,
+  compareDebianVersions,
   dependencyNames,
   newestPackage,
   parsePackagesIndex,
@@ -18,7 +19,9 @@ import {
 import { decompress } from '../../src/installer/decompress.js';
 import { DownloadError, downloadVerified, fetchBuffer } from '../../src/installer/verified-download.js';
 
-export type DebianSuite = 'bookworm' | 'trixie' | 'forky';
+/** A release, or its security updates (another archive, where Debian publishes its point releases of PostgreSQL first). */
+export type DebianSuite =
+  'bookworm' | 'trixie' | 'forky' | 'bookworm-security' | 'trixie-security' | 'forky-security';
 export type DebianArchitecture = 'amd64' | 'arm64';
 
 export interface DebianPackageFile {
@@ -28,6 +31,11 @@ export interface DebianPackageFile {
 }
 
 const DEBIAN_ARCHIVE = 'http://deb.debian.org/debian';
+const SECURITY_ARCHIVE = 'http://deb.debian.org/debian-security';
+
+function archiveOf(suite: DebianSuite): string {
+  return suite.endsWith('-security') ? SECURITY_ARCHIVE : DEBIAN_ARCHIVE;
+}
 
 /** The repository root, where the git-ignored `.cache/` folder lives. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -76,7 +84,7 @@ function indexPath(id: IndexId): string {
 }
 
 /** A suite's signed `InRelease` and the amd64 `main` index it lists, as the cache holds them together. */
-export interface DebianRelease {
+export interface DebianReleaseIndex {
   readonly inRelease: string;
   readonly packagesXz: string;
 }
@@ -85,11 +93,11 @@ export interface DebianRelease {
  * Debian's own `InRelease` of `suite` (signed by the archive's keys), with the `Packages.xz` whose SHA-256 it
  * lists: a cached index from another day is downloaded again, so the two always agree.
  */
-export async function ensureDebianRelease(suite: DebianSuite): Promise<DebianRelease> {
+export async function ensureDebianRelease(suite: DebianSuite): Promise<DebianReleaseIndex> {
   const id: IndexId = { suite, arch: 'amd64' };
   const release = { inRelease: join(suiteDir(suite), 'InRelease'), packagesXz: indexPath(id) };
   if ((await exists(release.inRelease)) && (await indexMatches(release))) return release;
-  const body = await fetchBuffer(`${DEBIAN_ARCHIVE}/dists/${suite}/InRelease`);
+  const body = await fetchBuffer(`${archiveOf(suite)}/dists/${suite}/InRelease`);
   await writeAtomically(release.inRelease, (temp) => writeFile(temp, body));
   if (!(await indexMatches(release))) {
     indexes.set(indexKey(id), downloadIndex(id));
@@ -98,7 +106,7 @@ export async function ensureDebianRelease(suite: DebianSuite): Promise<DebianRel
   return release;
 }
 
-async function indexMatches(release: DebianRelease): Promise<boolean> {
+async function indexMatches(release: DebianReleaseIndex): Promise<boolean> {
   if (!(await exists(release.packagesXz))) return false;
   const text = await readFile(release.inRelease, 'utf8');
   const listed = / ([0-9a-f]{64})\s+\d+\s+main\/binary-amd64\/Packages\.xz$/m.exec(text)?.[1];
@@ -130,7 +138,9 @@ async function readCachedIndex(id: IndexId): Promise<AptPackage[]> {
 
 async function downloadIndex(id: IndexId): Promise<AptPackage[]> {
   const path = indexPath(id);
-  const body = await fetchBuffer(`${DEBIAN_ARCHIVE}/dists/${id.suite}/main/binary-${id.arch}/Packages.xz`);
+  const body = await fetchBuffer(
+    `${archiveOf(id.suite)}/dists/${id.suite}/main/binary-${id.arch}/Packages.xz`,
+  );
   await writeAtomically(path, (temp) => writeFile(temp, body));
   return parsePackagesIndex(await decompressXz(path));
 }
@@ -194,7 +204,7 @@ async function downloadDeb(suite: DebianSuite, pkg: AptPackage): Promise<string>
   const path = join(suiteDir(suite), basename(pkg.filename));
   if (await exists(path)) return path;
   await writeAtomically(path, (temp) =>
-    downloadVerified(`${DEBIAN_ARCHIVE}/${pkg.filename}`, temp, pkg.sha256),
+    downloadVerified(`${archiveOf(suite)}/${pkg.filename}`, temp, pkg.sha256),
   );
   return path;
 }
@@ -218,4 +228,38 @@ export async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A Debian release whose security updates are published beside it. */
+export type DebianRelease = 'bookworm' | 'trixie' | 'forky';
+
+/**
+ * The newest build of each of `names` in `release` or its security updates, as `apt-get install` with both in
+ * its sources would take it: Debian publishes PostgreSQL's point releases (15.20 for bookworm) in the security
+ * archive first, and the release's own suite catches up only at its next point release.
+ */
+export async function ensureNewestDebianPackages(
+  release: DebianRelease,
+  names: readonly string[],
+  options: { architecture?: DebianArchitecture } = {},
+): Promise<DebianPackageFile[]> {
+  const arch = options.architecture ?? 'amd64';
+  const suites: DebianSuite[] = [release, `${release}-security`];
+  return Promise.all(
+    names.map(async (name) => {
+      const found = await Promise.all(
+        suites.map(async (suite) => ({
+          suite,
+          pkg: newestPackage(await suiteIndex({ suite, arch }), name, arch),
+        })),
+      );
+      const newest = found
+        .filter((entry): entry is { suite: DebianSuite; pkg: AptPackage } => entry.pkg !== undefined)
+        .sort((a, b) => compareDebianVersions(b.pkg.version, a.pkg.version))[0];
+      if (!newest)
+        throw new Error(`Debian ${release} has no ${arch} package named ${name}, nor its security updates`);
+      const [file] = await ensureDebianPackages(newest.suite, [name], { architecture: arch });
+      return file!;
+    }),
+  );
 }

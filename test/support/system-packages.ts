@@ -61,6 +61,26 @@ export async function ensureSystemLibraries(required: readonly RequiredLibrary[]
   );
 }
 
+/**
+ * Installs those of `packages` (Debian package names) that dpkg does not list as installed, or throws saying how:
+ * for a program this machine runs from an extracted .deb, whose dependencies apt would have installed with it.
+ */
+export async function ensureDebianPackagesInstalled(packages: readonly string[]): Promise<void> {
+  await ensureInstalled(
+    packages.map((pkg) => ({ name: pkg, pkg })),
+    isInstalled,
+  );
+}
+
+async function isInstalled(pkg: string): Promise<boolean> {
+  try {
+    const { stdout } = await execFileAsync('dpkg-query', ['--show', '--showformat=${db:Status-Abbrev}', pkg]);
+    return stdout.startsWith('ii');
+  } catch {
+    return false;
+  }
+}
+
 interface Requirement {
   /** The command or library looked for. */
   readonly name: string;
