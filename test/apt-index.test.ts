@@ -5,7 +5,7 @@ import {
   newestPackage,
   parsePackagesIndex,
 } from '../src/installer/apt-index.js';
-import { parseClientVersion, toolCacheVersion } from '../src/installer/pg-client.js';
+import { comparePointReleases, parseClientVersion, toolCacheVersion } from '../src/installer/pg-client.js';
 
 const INDEX = `Package: postgresql-client-17
 Version: 17.5-1.pgdg24.04+1
@@ -99,5 +99,17 @@ describe('client versions', () => {
   it('files clients under a semver version in the tool cache', () => {
     expect(toolCacheVersion({ major: 15, version: '15.18' })).toBe('15.18.0');
     expect(toolCacheVersion({ major: 18, version: '18beta1' })).toBe('18.0.0');
+  });
+});
+
+describe('comparePointReleases', () => {
+  it.each([
+    ['15.18', '15.20', -1],
+    ['15.20', '15.20', 0],
+    ['16.1', '15.20', 1],
+    ['18beta1', '18.0', -1],
+    ['17', '17', 0],
+  ])('orders %s against %s', (a, b, sign) => {
+    expect(Math.sign(comparePointReleases(a, b))).toBe(sign);
   });
 });

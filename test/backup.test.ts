@@ -84,7 +84,7 @@ describe.each([15, 17, 18] as const)('backup of a PostgreSQL %i server', (major)
     expect(manifest).toMatchObject({
       format: 1,
       database: 'app',
-      server: { version: server.version, versionNum: server.versionNum },
+      server: { version: server.version, versionNum: server.versionNum, fullVersion: server.fullVersion },
       client: { pgDump: result.outputs['pg-dump-version'] },
       dump: { format: 'custom', args: ['--exclude-table-data=audit_log'], snapshot: { shared: true } },
       encryption: { type: 'age', recipients: [recipient] },

@@ -198,6 +198,31 @@ describe('provideClient against real servers, a local apt mirror and real Debian
     expect(mirror.requests.length).toBe(requestsBefore);
   });
 
+  it("passes over a runner's client older than the server it dumps, and uses it only when nothing newer can be had", async () => {
+    const root = join(scratch, 'older-runner');
+    await mkdir(root);
+    await symlink((await ensureWrappedClient(17)).dir, join(root, '17'));
+    const runnerSearch = { systemRoots: [root], pathDirs: [] };
+    const runnerVersion = (await ensureWrappedClient(17)).version;
+    const current = await captureStdout(() =>
+      provideClient(17, 'auto', options(mirror.url, { runnerSearch }), runnerVersion),
+    );
+    expect(current.result).toMatchObject({ major: 17, source: 'runner' });
+    // The mirror serves no 17: the runner's older build is the only one, used with a warning that says why.
+    const older = await captureStdout(() =>
+      provideClient(17, 'auto', options(mirror.url, { runnerSearch }), '17.99'),
+    );
+    expect(older.result).toMatchObject({ major: 17, source: 'runner' });
+    expect(older.stdout).toContain(
+      `The runner's pg_dump ${runnerVersion} is older than 17.99, so a newer build`,
+    );
+    expect(older.stdout).toMatch(
+      new RegExp(
+        `::warning title=Kept pg_dump ${runnerVersion} used::.*being older than 17\\.99 it can write SQL`,
+      ),
+    );
+  });
+
   it("does not start Debian's pg_wrapper on PATH: the versioned folders it dispatches to are probed instead", async () => {
     const root = join(scratch, 'wrapper-root');
     const bin = join(root, 'bin');

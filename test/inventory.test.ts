@@ -33,6 +33,7 @@ import { parseRestoreErrors } from '../src/restore/pg-restore.js';
 import { mirrorDebianPackages } from './support/apt-mirror.js';
 import { ensureWrappedClient } from './support/client-wrappers.js';
 import { pgEnvironment } from './support/dataset.js';
+import { distributionMajor } from './support/distribution-postgres.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
 import { type RichDatabase, seedRichDatabase } from './support/rich-database.js';
 
@@ -57,7 +58,24 @@ const KNOWN_LOSSES: Partial<Record<number, string[]>> = {
 };
 
 /** The client majors the tests use for each server major: its own, or the nearest newer one there is. */
-const CLIENT_FOR = { 14: 15, 16: 17, 18: 18 } as const;
+const CLIENT_FOR = { 14: 15, 15: 15, 16: 17, 17: 17, 18: 18 } as const;
+
+/**
+ * The npm builds of three majors, source and target; and the distribution's packaged server (Debian 12's 15,
+ * Debian 13's 17) at its newest point release as the source, restored into the npm build of its major.
+ */
+const CASES = [
+  ...([14, 16, 18] as const).map((major) => ({
+    major,
+    label: `PostgreSQL ${major}`,
+    source: 'npm' as const,
+  })),
+  {
+    major: await distributionMajor(),
+    label: "the distribution's packaged PostgreSQL, restored into the npm build",
+    source: 'distribution' as const,
+  },
+];
 
 /** Debian trixie's 17 and forky's 18, run through their own loader (test/support/client-wrappers.ts). */
 async function wrappedClient(major: 17 | 18): Promise<ClientTools> {
@@ -251,7 +269,7 @@ function attributeDiff(diff: InventoryDiff, kind: string, name: string, attribut
   return differenceOf(diff, kind, name)?.attributes.find((a) => a.attribute === attribute);
 }
 
-describe.each([14, 16, 18] as const)('the schema inventory on PostgreSQL %i', (major) => {
+describe.each(CASES)('the schema inventory on $label', ({ major, source: sourceBuild }) => {
   let source: TestPostgres;
   let target: TestPostgres;
   let client: ClientTools;
@@ -270,7 +288,7 @@ describe.each([14, 16, 18] as const)('the schema inventory on PostgreSQL %i', (m
     client = clientMajor === 15 ? await bookwormClient() : await wrappedClient(clientMajor);
     cleanups.push(() => client.cleanup());
     for (const which of ['source', 'target'] as const) {
-      const server = await startPostgres(major);
+      const server = await startPostgres(major, { build: which === 'source' ? sourceBuild : 'npm' });
       cleanups.push(() => server.stop());
       if (which === 'source') source = server;
       else target = server;

@@ -31,7 +31,12 @@ describe('readServerVersion against real servers', () => {
   it('reads version and major over TCP with a percent-encoded password', async () => {
     expect(plain.password).toMatch(/[@:/?#%&]/);
     const version = await readServerVersion(target(plain.url({ params: { sslmode: 'disable' } })));
-    expect(version).toEqual({ version: plain.version, versionNum: plain.versionNum, major: 15 });
+    expect(version).toEqual({
+      version: plain.version,
+      versionNum: plain.versionNum,
+      major: 15,
+      fullVersion: plain.fullVersion,
+    });
   });
 
   it('connects to a bracketed IPv6 host', async () => {

@@ -25,7 +25,11 @@ export function buildManifest(
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     createdAt: createdAt.toISOString(),
     database: inputs.database.database,
-    server: { version: context.server.version, versionNum: context.server.versionNum },
+    server: {
+      version: context.server.version,
+      versionNum: context.server.versionNum,
+      fullVersion: context.server.fullVersion,
+    },
     client: { pgDump: context.client.version },
     dump: {
       format: 'custom',

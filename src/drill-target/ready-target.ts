@@ -16,7 +16,7 @@ export async function waitAndCreateDatabase(url: string, database: string, creat
   for (;;) {
     try {
       const version = await readServerVersion(target);
-      core.info(`Server version ${version.version}`);
+      core.info(`Server version ${version.fullVersion}`);
       break;
     } catch (error) {
       if (Date.now() > deadline) throw error;

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { Input } from '../shared/constants.js';
 import { errorMessage, InputError } from '../shared/errors.js';
 import { type ClientCacheStore, clientCacheKeyPrefix } from './actions-cache-store.js';
-import { type PgClient, probeClient } from './pg-client.js';
+import { comparePointReleases, type PgClient, probeClient } from './pg-client.js';
 import type { Platform } from './platform.js';
 import { listRunnerClients, type RunnerSearch } from './runner-clients.js';
 import type { RepositoryTrust } from './repository-layer.js';
@@ -32,12 +32,15 @@ export interface InstallerOptions {
 /**
  * Finds or installs the client for a server of major `serverMajor`: exactly that major when any layer has it
  * (runner, tool cache, Actions cache, apt repository, first hit wins), otherwise, for `auto`, the nearest newer
- * major with a warning. Never an older one: pg_dump refuses to dump a newer server.
+ * major with a warning. Never an older one: pg_dump refuses to dump a newer server. `minimumVersion` (the
+ * server's own point release, or the pg_dump that made a backup) passes over a runner's client that is older:
+ * the layers below it are checked against the repository's newest build, the runner's is not.
  */
 export async function provideClient(
   serverMajor: number,
   requested: RequestedVersion,
   options: InstallerOptions,
+  minimumVersion?: string,
 ): Promise<PgClient> {
   if (requested !== 'auto' && requested < serverMajor) {
     throw new InputError(
@@ -48,7 +51,7 @@ export async function provideClient(
     );
   }
   const wanted = requested === 'auto' ? serverMajor : requested;
-  const search = new ClientSearch(options);
+  const search = new ClientSearch(options, minimumVersion);
   const exact = await search.find(wanted);
   if (exact) return exact;
   if (requested !== 'auto') {
@@ -89,7 +92,11 @@ class ClientSearch {
   private readonly newestKnown = new Set<number>();
   private readonly misses = new Map<number, string[]>();
 
-  constructor(private readonly options: InstallerOptions) {}
+  constructor(
+    private readonly options: InstallerOptions,
+    /** No runner client older than this is taken while a newer one can be had. */
+    private readonly minimumVersion?: string,
+  ) {}
 
   reasons(major: number): string {
     return [...(this.misses.get(major) ?? []), ...(this.sources?.reasons(major) ?? [])].join('; ');
@@ -97,8 +104,19 @@ class ClientSearch {
 
   async find(major: number): Promise<PgClient | undefined> {
     const onRunner = (await this.runner()).find((client) => client.major === major);
-    if (onRunner) return this.found(onRunner);
-    this.miss(major, `not on the runner`);
+    if (onRunner && !this.olderThanMinimum(onRunner)) return this.found(onRunner);
+    if (onRunner) {
+      // An older point release does not know what a newer server added to its catalogs, and copies it into the
+      // dump as SQL no older server accepts (pg_dump 15.18 writes 15.20's internal pg_attver column options).
+      core.info(
+        `The runner's pg_dump ${onRunner.version} is older than ${this.minimumVersion}, so a newer build is ` +
+          'looked for first',
+      );
+      this.stale.set(major, onRunner);
+      this.miss(major, `the runner's pg_dump ${onRunner.version} is older than ${this.minimumVersion}`);
+    } else {
+      this.miss(major, `not on the runner`);
+    }
 
     let platform: Platform;
     try {
@@ -107,7 +125,7 @@ class ClientSearch {
       const inToolCache = (await this.toolCache()).find((client) => client.major === major);
       if (inToolCache) return this.found(inToolCache);
       this.miss(major, errorMessage(error));
-      return undefined;
+      return this.fromStale(major, undefined);
     }
     const sources = this.repositories(platform);
     return (
@@ -219,20 +237,27 @@ class ClientSearch {
    * A newer build was listed but no repository delivered it: an older kept build (tool cache, else any in the
    * Actions cache) is better than none, with a warning that names it.
    */
-  private async fromStale(major: number, platform: Platform): Promise<PgClient | undefined> {
-    const prefix = clientCacheKeyPrefix(major, platform);
+  private async fromStale(major: number, platform: Platform | undefined): Promise<PgClient | undefined> {
+    const prefix = platform && clientCacheKeyPrefix(major, platform);
     const kept =
       this.stale.get(major) ??
-      (this.newestKnown.has(major)
+      (platform && prefix && this.newestKnown.has(major)
         ? await this.restoreFromActionsCache(major, platform, prefix, [prefix])
         : undefined);
     if (!kept) return undefined;
     core.warning(
       `No repository delivered the newest PostgreSQL ${major} client (${this.reasons(major)}), so the kept ` +
-        `pg_dump ${kept.version} from the ${kept.source} is used. It may lack the latest point release's fixes.`,
+        `pg_dump ${kept.version} from the ${kept.source} is used. It may lack the latest point release's fixes` +
+        (this.olderThanMinimum(kept)
+          ? `, and being older than ${this.minimumVersion} it can write SQL that older servers reject at restore.`
+          : '.'),
       { title: `Kept pg_dump ${kept.version} used` },
     );
     return this.found(kept);
+  }
+
+  private olderThanMinimum(client: PgClient): boolean {
+    return this.minimumVersion !== undefined && comparePointReleases(client.version, this.minimumVersion) < 0;
   }
 
   private found(client: PgClient): PgClient {

@@ -68,3 +68,13 @@ export function toolCacheVersion(version: ClientVersion): string {
   const [, minor] = /^\d+\.(\d+)/.exec(version.version) ?? [];
   return `${version.major}.${minor ?? '0'}.0`;
 }
+
+/** Orders `15.18` before `15.20` (and `18beta1` before `18.0`); only the major and the point release count. */
+export function comparePointReleases(a: string, b: string): number {
+  const parse = (version: string) => {
+    const match = /^(\d+)(?:\.(\d+))?/.exec(version);
+    return match ? [Number(match[1]), match[2] === undefined ? -1 : Number(match[2])] : [0, -1];
+  };
+  const [x, y] = [parse(a), parse(b)];
+  return x[0]! - y[0]! || x[1]! - y[1]!;
+}

@@ -4,6 +4,8 @@ export {
   type AttributeDifference,
   compareInventories,
   describeDiff,
+  describeNotes,
+  type DiffNote,
   type InventoryDiff,
   isFaithful,
   type ObjectDifference,

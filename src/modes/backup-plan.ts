@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import type { DatabaseSelection } from '../backup/settings.js';
 import type { BackupInputs } from '../inputs.js';
-import type { PgClient } from '../installer/pg-client.js';
+import { comparePointReleases, type PgClient } from '../installer/pg-client.js';
 import type { ConnectionTarget } from '../postgres/connection-url.js';
 import { redactedUrl } from '../postgres/format-url.js';
 import { listServerDatabases, onDatabase } from '../postgres/list-databases.js';
@@ -45,7 +45,9 @@ export async function planBackups(inputs: BackupInputs): Promise<PlannedBackup[]
       continue;
     }
     const { major } = plan.server;
-    if (!clients.has(major)) clients.set(major, await clientOrFailure(major, inputs, single));
+    if (!clients.has(major)) {
+      clients.set(major, await clientOrFailure(major, newestOfMajor(planned, major), inputs, single));
+    }
     const client = clients.get(major)!;
     withClients.push(
       'failed' in client ? { target: plan.target, error: client.failed } : { ...plan, client },
@@ -54,13 +56,22 @@ export async function planBackups(inputs: BackupInputs): Promise<PlannedBackup[]
   return withClients;
 }
 
+/** The newest point release among the servers of `major`: the one client of that major must know its catalogs. */
+function newestOfMajor(planned: readonly ({ server: ServerVersion } | object)[], major: number): string {
+  const versions = planned.flatMap((plan) =>
+    'server' in plan && plan.server.major === major ? [plan.server.version] : [],
+  );
+  return versions.sort(comparePointReleases).at(-1)!;
+}
+
 async function clientOrFailure(
   major: number,
+  minimumVersion: string,
   inputs: BackupInputs,
   single: boolean,
 ): Promise<PgClient | { failed: unknown }> {
   try {
-    return await provideClientForMajor(major, inputs, single);
+    return await provideClientForMajor(major, inputs, { outputs: single, minimumVersion });
   } catch (error) {
     if (single) throw error;
     return { failed: error };
@@ -106,7 +117,7 @@ async function serverOf(target: ConnectionTarget, single: boolean): Promise<Serv
   const server = await core.group(title, async () => {
     core.info(`Connecting to ${redactedUrl(target)}`);
     const version = await readServerVersion(target);
-    core.info(`Server version ${version.version} (server_version_num ${version.versionNum})`);
+    core.info(`Server version ${version.fullVersion} (server_version_num ${version.versionNum})`);
     return version;
   });
   if (single) core.setOutput(Output.ServerVersion, server.version);

@@ -11,15 +11,16 @@ import { runnerTemp } from '../shared/runner-temp.js';
 
 /**
  * Puts the client for `major` on PATH (pg_dump, pg_restore and psql of that major, or the nearest newer one) and
- * sets the `pg-dump-version` and `pg-dump-source` outputs (unless `outputs` is false).
+ * sets the `pg-dump-version` and `pg-dump-source` outputs (unless `outputs` is false). `minimumVersion` is the
+ * point release the client should be no older than: the server's, or that of the pg_dump that made a backup.
  */
 export async function provideClientForMajor(
   major: number,
   inputs: Inputs,
-  outputs = true,
+  { outputs = true, minimumVersion }: { outputs?: boolean; minimumVersion?: string } = {},
 ): Promise<PgClient> {
   const client = await core.group(`PostgreSQL ${major} client`, () =>
-    provideClient(major, inputs.pgVersion, installerOptions(inputs)),
+    provideClient(major, inputs.pgVersion, installerOptions(inputs), minimumVersion),
   );
   core.addPath(client.binDir);
   // A run of several databases may use several clients: its `backups` output names each one's instead.

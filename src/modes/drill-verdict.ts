@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import type { RestoreInputs } from '../inputs.js';
 import type { PgClient } from '../installer/pg-client.js';
+import type { ServerVersion } from '../postgres/server-version.js';
 import { checkMigration } from '../migrate/check-migration.js';
 import { migrationReport } from '../migrate/migration-report.js';
 import { publishMigrationReport } from '../migrate/publish-report.js';
@@ -15,7 +16,7 @@ import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Globals } from '../shared/globals.js';
 import type { Manifest } from '../shared/manifest.js';
-import { describeDiff, proveSchema, type SchemaProof } from '../inventory/index.js';
+import { describeDiff, describeNotes, proveSchema, type SchemaProof } from '../inventory/index.js';
 import type { RunFactsDraft } from './run-facts.js';
 
 /** A drill that ran to its verdict and failed it: the summary is written, the step fails with the reasons. */
@@ -30,6 +31,8 @@ export class DrillVerdictError extends Error {
 export interface DrilledBackup {
   readonly manifest: Manifest;
   readonly client: PgClient;
+  /** The server restored into, whose build the summary names beside the source's. */
+  readonly target: ServerVersion;
   readonly database: string;
   readonly ownership: OwnershipReport | undefined;
   /** The backup's globals, whose key the schema proof's digests need. */
@@ -62,6 +65,8 @@ export async function judgeDrill(
   const failures = rowCountFailures(diff);
   // Before the migration: it is meant to change the schema.
   const started = performance.now();
+  const source = manifest.server.fullVersion ?? manifest.server.version;
+  core.info(`Backup of PostgreSQL ${source}, restored into ${drilled.target.fullVersion}`);
   const schema = await core.group('Schema', () =>
     onTarget(restoredTarget, (connection) =>
       proveSchema(connection, manifest.inventory, {
@@ -100,7 +105,7 @@ export async function judgeDrill(
  * it got: a restore that completed has set its `restore-seconds`, row counts that ran their `tables-checked`.
  */
 export async function reportFailedDrill(
-  known: Pick<DrilledBackup, 'manifest' | 'client' | 'backupAgeSeconds' | 'restoreSeconds'>,
+  known: Pick<DrilledBackup, 'manifest' | 'client' | 'target' | 'backupAgeSeconds' | 'restoreSeconds'>,
   error: unknown,
   facts: RunFactsDraft,
 ): Promise<void> {
@@ -132,6 +137,7 @@ function schemaFailures(schema: SchemaProof): string[] {
   for (const entry of schema.diff.notComparable) {
     core.info(`  not comparable: ${entry.kind} ${entry.name} (${entry.reason})`);
   }
+  for (const line of describeNotes(schema.diff)) core.info(`  note: ${line}`);
   if (!lines.length) return [];
   for (const line of lines) core.info(`  ${line}`);
   const shown = lines.slice(0, 10).join('; ');

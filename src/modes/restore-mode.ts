@@ -62,7 +62,9 @@ async function restoreOrDrill(
   if (drill) facts.backupAgeSeconds = backupAgeSeconds;
   if (drill) core.setOutput(Output.BackupAgeSeconds, backupAgeSeconds.toFixed(0));
   const server = await targetServer(inputs, manifest);
-  const client = await provideClientForMajor(backupMajor(manifest), inputs);
+  const client = await provideClientForMajor(backupMajor(manifest), inputs, {
+    minimumVersion: manifest.client.pgDump,
+  });
 
   const temp = runnerTemp();
   await mkdir(temp, { recursive: true });
@@ -76,7 +78,8 @@ async function restoreOrDrill(
     facts.restoreSeconds = restoreSeconds;
     core.info(`Restored in ${formatDuration(restoreSeconds)}`);
     if (drill) {
-      await judgeDrill(inputs, { manifest, client, ...restored, backupAgeSeconds, restoreSeconds }, facts);
+      const drilled = { manifest, client, target: server, ...restored, backupAgeSeconds, restoreSeconds };
+      await judgeDrill(inputs, drilled, facts);
     } else {
       await writeRestoreSummary(manifest, restored.database, restoreSeconds, client, restored.ownership);
     }
@@ -84,7 +87,8 @@ async function restoreOrDrill(
     if (drill && !(error instanceof DrillVerdictError)) {
       // A restore that completed keeps its own time: what failed came after it.
       const restoreSeconds = facts.restoreSeconds ?? elapsed();
-      await reportFailedDrill({ manifest, client, backupAgeSeconds, restoreSeconds }, error, facts);
+      const known = { manifest, client, target: server, backupAgeSeconds, restoreSeconds };
+      await reportFailedDrill(known, error, facts);
     }
     throw error;
   } finally {
@@ -116,7 +120,7 @@ async function targetServer(inputs: RestoreInputs, manifest: Manifest): Promise<
   const server = await core.group('Target server', async () => {
     core.info(`Connecting to ${redactedUrl(inputs.target)}`);
     const version = await readServerVersion(inputs.target);
-    core.info(`Server version ${version.version}`);
+    core.info(`Server version ${version.fullVersion}`);
     return version;
   });
   core.setOutput(Output.ServerVersion, server.version);

@@ -11,7 +11,12 @@ export interface ServerVersion {
   /** e.g. `160004` (`server_version_num`). */
   readonly versionNum: number;
   readonly major: number;
+  /** `server_version` whole, which names the build: e.g. `15.20 (Debian 15.20-0+deb12u1)`, or `16.4`. */
+  readonly fullVersion: string;
 }
+
+/** A build's name is a server's own text: kept to one line of reasonable length. */
+const MAX_FULL_VERSION = 120;
 
 /** A failure to reach or log in to the database, with the likely cause spelled out. */
 export class DatabaseConnectionError extends Error {
@@ -39,7 +44,8 @@ export async function readServerVersion(target: ConnectionTarget): Promise<Serve
         );
         const row = result.rows[0]!;
         const versionNum = Number(row.server_version_num);
-        return { version: row.server_version.split(/\s/)[0]!, versionNum, major: majorOf(versionNum) };
+        const fullVersion = row.server_version.replace(/\s+/g, ' ').trim().slice(0, MAX_FULL_VERSION);
+        return { version: fullVersion.split(' ')[0]!, versionNum, major: majorOf(versionNum), fullVersion };
       });
     } catch (error) {
       failures.push(explainConnectionError(error, target, host));

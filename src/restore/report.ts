@@ -6,6 +6,11 @@ import type { ClientUsed } from '../shared/client-used.js';
 import { writeJobSummary } from '../shared/job-summary.js';
 import { escapeHtml } from '../shared/html.js';
 import type { RestoreProblem } from './pg-restore.js';
+
+/** A server as the summary names it: `server_version` whole, which names the build. */
+export interface ServerBuild {
+  readonly fullVersion: string;
+}
 import type { OwnershipReport } from './restore-archive.js';
 import type { DiffSummary } from './row-diff.js';
 import type { SchemaProof } from '../inventory/index.js';
@@ -15,6 +20,8 @@ import { statementHead } from './pg-restore.js';
 export interface DrillReport {
   readonly manifest: Manifest;
   readonly client: ClientUsed;
+  /** The server restored into. */
+  readonly target: ServerBuild;
   readonly database: string;
   readonly ownership: OwnershipReport | undefined;
   readonly diff: DiffSummary;
@@ -45,6 +52,7 @@ export async function writeDrillSummary(report: DrillReport): Promise<void> {
       )
       .addTable([
         ...whichBackup(manifest),
+        serversRow(manifest, report.target),
         ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
         ['RTO (restore time)', formatDuration(report.restoreSeconds)],
         ['Restored into', `database <code>${escapeHtml(report.database)}</code>`],
@@ -103,6 +111,7 @@ export async function writeRestoreSummary(
 export interface FailedDrillReport {
   readonly manifest: Manifest;
   readonly client: ClientUsed;
+  readonly target: ServerBuild;
   readonly backupAgeSeconds: number;
   /** Until the failure. */
   readonly restoreSeconds: number;
@@ -121,6 +130,7 @@ export async function writeFailedDrillSummary(report: FailedDrillReport): Promis
       .addHeading(`Restore drill of ${escapeHtml(manifest.database)}: ❌ failed`, 2)
       .addTable([
         ...whichBackup(manifest),
+        serversRow(manifest, report.target),
         ['RPO (backup age)', formatDuration(report.backupAgeSeconds)],
         [
           report.stage === 'during the restore' ? 'Failed after' : 'RTO (restore time)',
@@ -170,6 +180,15 @@ function whichBackup(manifest: Manifest): SummaryRow[] {
       `${manifest.createdAt} by pg_dump ${manifest.client.pgDump} from PostgreSQL ${manifest.server.version}`,
     ],
   ];
+}
+
+/**
+ * The source's build (from the manifest) and the target's: a drill across builds (a provider's and the drill's
+ * throwaway server are never the same one) is what it proves, and a difference may come from either side.
+ */
+function serversRow(manifest: Manifest, target: ServerBuild): SummaryRow {
+  const source = manifest.server.fullVersion ?? manifest.server.version;
+  return ['Servers (backup → restore)', escapeHtml(`PostgreSQL ${source} → ${target.fullVersion}`)];
 }
 
 function ownershipLine(ownership: OwnershipReport | undefined): string {

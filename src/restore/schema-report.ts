@@ -11,7 +11,10 @@ export function schemaLine(schema: SchemaProof): string {
   const differences = differenceCount(schema);
   const kinds = Object.keys(schema.counts).length;
   const notComparable = schema.diff.notComparable.length;
-  const tail = notComparable ? `; ${notComparable} not comparable by design (below)` : '';
+  const notes = schema.diff.notes.length;
+  const tail =
+    (notComparable ? `; ${notComparable} not comparable by design (below)` : '') +
+    (notes ? `; ${notes} note${notes === 1 ? '' : 's'} (below)` : '');
   return differences
     ? `❌ ${differences} difference${differences === 1 ? '' : 's'} among ${schema.objects} objects of ${kinds} kinds${tail}`
     : `✅ ${schema.objects} objects of ${kinds} kinds match${tail}`;
@@ -41,6 +44,12 @@ export function schemaSection(schema: SchemaProof): string {
         '</table>',
     );
     if (rows.length > MAX_ROWS) parts.push(`<p>…and ${rows.length - MAX_ROWS} more: see the log.</p>`);
+  }
+  if (diff.notes.length) {
+    const items = diff.notes
+      .map((e) => `<li>${escapeHtml(`${e.kind} ${e.name}`)}: ${escapeHtml(e.note)}</li>`)
+      .join('');
+    parts.push(`<details><summary>Notes (${diff.notes.length})</summary><ul>${items}</ul></details>`);
   }
   if (diff.notComparable.length) {
     const items = diff.notComparable

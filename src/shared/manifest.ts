@@ -39,7 +39,12 @@ export interface Manifest {
   readonly tool: { readonly name: string; readonly version: string };
   readonly createdAt: string;
   readonly database: string;
-  readonly server: { readonly version: string; readonly versionNum: number };
+  readonly server: {
+    readonly version: string;
+    readonly versionNum: number;
+    /** `server_version` whole, naming the build (`15.20 (Debian 15.20-0+deb12u1)`); absent before 0.3. */
+    readonly fullVersion?: string;
+  };
   readonly client: { readonly pgDump: string };
   readonly dump: {
     readonly format: 'custom';
