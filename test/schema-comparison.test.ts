@@ -192,3 +192,80 @@ describe('constraints a restore names anew', () => {
     expect(splitConstraintName('"unclosed.t.c')).toBeUndefined();
   });
 });
+
+describe('definitions printed by servers of different point releases', () => {
+  const rule = (definition: string, comment = '#0000000000000001') =>
+    inventory([object('rule', 'public.rules_src.r6', { definition, comment, enabled: 'origin' })]);
+  const printers = (expected: number, actual: number) => ({
+    expected: { versionNum: expected, version: '15.20 (Debian 15.20-0+deb12u1)' },
+    actual: { versionNum: actual, version: '15.18' },
+  });
+
+  it("are a note naming both releases: 15.20 prints a rule's UPDATE alias with AS, 15.18 without", () => {
+    const diff = compareInventories(
+      rule('#00000000000000aa'),
+      rule('#00000000000000bb'),
+      printers(150020, 150018),
+    );
+    expect(describeDiff(diff)).toEqual([]);
+    expect(diff.notes.map((note) => `${note.name}: ${note.note}`)).toEqual([
+      'public.rules_src.r6: definition printed differently by PostgreSQL 15.20 (Debian 15.20-0+deb12u1) and 15.18, ' +
+        'whose point releases print some definitions otherwise; the object and its other attributes match',
+    ]);
+  });
+
+  it('are a difference between servers of one release, and so is anything stored as written', () => {
+    expect(
+      describeDiff(
+        compareInventories(rule('#00000000000000aa'), rule('#00000000000000bb'), printers(150020, 150020)),
+      ),
+    ).toEqual(['different rule public.rules_src.r6: definition definition differs']);
+    expect(
+      describeDiff(
+        compareInventories(
+          rule('#00000000000000aa'),
+          rule('#00000000000000aa', '#0000000000000002'),
+          printers(150020, 150018),
+        ),
+      ),
+    ).toEqual(['different rule public.rules_src.r6: comment comment differs']);
+    // A definition the restore lost is no printing.
+    expect(
+      describeDiff(
+        compareInventories(
+          rule('#00000000000000aa'),
+          inventory([
+            object('rule', 'public.rules_src.r6', { comment: '#0000000000000001', enabled: 'origin' }),
+          ]),
+          printers(150020, 150018),
+        ),
+      ),
+    ).toEqual(['different rule public.rules_src.r6: definition definition missing']);
+  });
+});
+
+describe("a constraint's parent", () => {
+  it('is compared by presence: the parent may itself have been named anew', () => {
+    const constraint = (parent: string | undefined) =>
+      inventory([
+        object('constraint', 'public.fk_4_1.fk_4_a_b_fkey', {
+          type: 'foreign key',
+          ...(parent ? { 'inherited from': parent } : {}),
+        }),
+      ]);
+    const renamedParent = compareInventories(
+      constraint('public.fk_4.fk_4_a_b_fkey'),
+      constraint('public.fk_4.fk_a_b_fkey'),
+    );
+    expect(describeDiff(renamedParent)).toEqual([]);
+    expect(
+      describeDiff(compareInventories(constraint('public.fk_4.fk_4_a_b_fkey'), constraint(undefined))),
+    ).toEqual([
+      'different constraint public.fk_4_1.fk_4_a_b_fkey: inherited from missing (expected "public.fk_4.fk_4_a_b_fkey")',
+    ]);
+    // A manifest written before parents were recorded.
+    expect(
+      describeDiff(compareInventories(constraint(undefined), constraint('public.fk_4.fk_a_b_fkey'))),
+    ).toEqual([]);
+  });
+});

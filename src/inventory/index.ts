@@ -9,6 +9,7 @@ export {
   type InventoryDiff,
   isFaithful,
   type ObjectDifference,
+  type Printers,
 } from './compare.js';
 export {
   type CollectOptions,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { collectInventory } from './collect.js';
-import { compareInventories, type InventoryDiff } from './compare.js';
+import { compareInventories, type InventoryDiff, type Printers } from './compare.js';
 import { counts, type Inventory, INVENTORY_FORMAT } from './inventory.js';
 import { withoutOwnership } from './without-ownership.js';
 
@@ -20,6 +20,8 @@ export interface ProofOptions {
   readonly digestKey: string | undefined;
   /** Whether owners, privileges and the database's settings were restored (`ownership: auto`). */
   readonly ownership: boolean;
+  /** The backup's server and the target, which print definitions each in its own way. */
+  readonly printers?: Printers;
 }
 
 /** Collects the restored database's inventory on `client` and compares it with `recorded` (the manifest's). */
@@ -43,7 +45,7 @@ export async function proveSchema(
     databaseOwner: expected.databaseOwner,
     ...(options.digestKey ? { digestKey: options.digestKey } : {}),
   });
-  const diff = compareInventories(expected, actual);
+  const diff = compareInventories(expected, actual, options.printers);
   return {
     compared: true,
     diff: options.ownership ? diff : withoutOwnership(diff),

@@ -72,6 +72,10 @@ export async function judgeDrill(
       proveSchema(connection, manifest.inventory, {
         digestKey: drilled.globals?.inventoryDigestKey,
         ownership: drilled.ownership !== undefined,
+        printers: {
+          expected: { versionNum: manifest.server.versionNum, version: source },
+          actual: { versionNum: drilled.target.versionNum, version: drilled.target.fullVersion },
+        },
       }),
     ),
   );

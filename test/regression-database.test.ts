@@ -1,0 +1,93 @@
+/**
+ * The drill of a database nobody on this project wrote: PostgreSQL's own regression database (what its regression
+ * suite leaves in `regression`), on the distribution's packaged server, backed up and drilled through the action
+ * with `ownership: auto` into a fresh server of the same build. Every object must compare equal but what a dump
+ * cannot carry (named), with the foreign keys a restore names anew as notes. The target is the packaged build, not
+ * the npm one: the regression suite uses lz4 compression, which the npm builds lack (a real loss there).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractDeb } from '../src/installer/deb-archive.js';
+import { runAction } from './support/action-run.js';
+import { type AptMirror, mirrorDebianPackages, startAptMirror } from './support/apt-mirror.js';
+import { createTestBucket, type TestBucket } from './support/bucket.js';
+import { ensureWrappedClient } from './support/client-wrappers.js';
+import { sql } from './support/dataset.js';
+import { distributionMajor } from './support/distribution-postgres.js';
+import { startPostgres, type TestPostgres } from './support/postgres-server.js';
+import { seedRegressionDatabase } from './support/regression-database.js';
+import { prepareTestRunner, type TestRunner } from './support/test-runner.js';
+
+const major = await distributionMajor();
+
+let mirror: AptMirror;
+let bucket: TestBucket;
+let runner: TestRunner;
+let source: TestPostgres;
+let target: TestPostgres;
+let clientRoot: string;
+let suite: { remove(): Promise<void> } | undefined;
+
+/** psql for pg_regress: the mirror's client 15 (Debian 12), or the wrapped 17 (Debian 13). */
+async function regressionClient(): Promise<{ bin: string; env: NodeJS.ProcessEnv }> {
+  if (major === 17) return { bin: join((await ensureWrappedClient(17)).dir, 'bin'), env: {} };
+  clientRoot = await mkdtemp(join(tmpdir(), 'regression-client-'));
+  for (const deb of await mirrorDebianPackages()) await extractDeb(deb.path, clientRoot);
+  const libraries = [join(clientRoot, 'usr/lib/x86_64-linux-gnu'), process.env.LD_LIBRARY_PATH].filter(
+    Boolean,
+  );
+  return {
+    bin: join(clientRoot, 'usr/lib/postgresql/15/bin'),
+    env: { LD_LIBRARY_PATH: libraries.join(':') },
+  };
+}
+
+beforeAll(async () => {
+  [runner, mirror, bucket, source, target] = await Promise.all([
+    prepareTestRunner('regression-database', major === 17 ? [17] : []),
+    startAptMirror(),
+    createTestBucket(),
+    startPostgres(major, { build: 'distribution' }),
+    startPostgres(major, { build: 'distribution' }),
+  ]);
+  suite = await seedRegressionDatabase(source, await regressionClient());
+}, 600_000);
+afterAll(async () => {
+  await Promise.all([source.stop(), target.stop(), mirror.stop()]);
+  await runner.cleanup();
+  await suite?.remove();
+  if (clientRoot) await rm(clientRoot, { recursive: true, force: true });
+});
+
+describe(`PostgreSQL's regression database, on the distribution's PostgreSQL ${major}`, () => {
+  it('drills with every object equal, the renamed partition foreign keys and the shell operators named', async () => {
+    const [objects] = await sql(source, 'regression', 'SELECT count(*)::int AS n FROM pg_class');
+    expect((objects!.rows[0] as { n: number }).n).toBeGreaterThan(1000);
+    const inputs = { ...mirror.inputs, prefix: 'regression', ...bucket.inputs };
+    const backedUp = await runAction(
+      {
+        'database-url': source.url({ database: 'regression' }),
+        'age-recipients': runner.recipient,
+        ...inputs,
+      },
+      runner.env,
+    );
+    expect(backedUp.failed, backedUp.stdout).toBe(false);
+    const drilled = await runAction(
+      { mode: 'drill', 'target-url': target.url(), 'age-identity': runner.identity, ...inputs },
+      runner.env,
+    );
+    expect(drilled.failed, drilled.stdout).toBe(false);
+    expect(drilled.outputs.result).toBe('passed');
+    const summary = drilled.files;
+    expect(summary).toMatch(/<td>Schema<\/td><td>✅ \d{4,} objects of \d+ kinds match/);
+    expect(summary).toMatch(
+      /<li>constraint public\.fk_partitioned_fk_4\.fk_partitioned_fk_4_a_b_fkey: restored as public\.fk_partitioned_fk_4\.fk_partitioned_fk_a_b_fkey: /,
+    );
+    expect(summary).toContain('<li>shell operator public.!==(boolean, boolean): ');
+    const schemaLine = /<td>Schema<\/td><td>[^<]*<\/td>/.exec(summary)?.[0];
+    console.log(`Regression database drill: ${schemaLine}`);
+  });
+});
