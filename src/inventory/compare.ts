@@ -64,56 +64,30 @@ export interface Printers {
 }
 
 /** Attributes whose text the server prints from its catalogs (pg_get_viewdef, pg_get_expr, …), not stored verbatim. */
-const PRINTED = /^(definition|default|partition bound|partition key|using|with check|constraint (?!comment ))/;
+const PRINTED =
+  /^(definition|default|partition bound|partition key|using|with check|constraint (?!comment ))/;
 
-export function compareInventories(recorded: Inventory, restored: Inventory, printers?: Printers): InventoryDiff {
+export function compareInventories(
+  recorded: Inventory,
+  restored: Inventory,
+  printers?: Printers,
+): InventoryDiff {
   const [expected, actual] = [carriedByDump(recorded), carriedByDump(restored)];
-  const notComparable = [...expected.notComparable, ...actual.notComparable];
   const digestsComparable = expected.digest === actual.digest;
-  if (!digestsComparable) {
-    notComparable.push({
-      kind: 'definitions',
-      name: 'all digests',
-      reason: `the inventories were digested differently (${expected.digest}, ${actual.digest})`,
-    });
-  }
-  if (expected.serverMajor !== actual.serverMajor) {
-    notComparable.push({
-      kind: 'server version',
-      name: `${expected.serverMajor} -> ${actual.serverMajor}`,
-      reason: 'definitions are printed by each server: across majors they may differ where nothing was lost',
-    });
-  }
-  const reprinted =
-    printers && printers.expected.versionNum !== printers.actual.versionNum
-      ? `printed differently by PostgreSQL ${printers.expected.version} and ${printers.actual.version}, whose ` +
-        'point releases print some definitions otherwise; the object and its other attributes match'
-      : undefined;
-  const different: ObjectDifference[] = [];
-  const notes: DiffNote[] = [];
-  const judge = (want: InventoryObject, have: InventoryObject) => {
-    const all = compareAttributes(want, have, digestsComparable);
-    const printed = reprinted ? all.filter((a) => PRINTED.test(a.attribute) && a.summary.endsWith(' differs')) : [];
-    const attributes = all.filter((a) => !printed.includes(a));
-    if (attributes.length > 0) different.push({ kind: want.kind, name: want.name, attributes });
-    if (printed.length > 0) {
-      const what = printed.map((a) => a.attribute).join(', ');
-      notes.push({ kind: want.kind, name: want.name, note: `${what} ${reprinted!}` });
-    }
-  };
+  const verdict = new Verdict(digestsComparable, reprintedNote(printers));
   const actualByKey = new Map(actual.objects.map((object) => [keyOf(object), object]));
   const expectedKeys = new Set(expected.objects.map(keyOf));
   for (const object of expected.objects) {
     const found = actualByKey.get(keyOf(object));
-    if (found) judge(object, found);
+    if (found) verdict.judge(object, found);
   }
   const { renamed, missing, extra } = pairRegeneratedNames(
     expected.objects.filter((object) => !actualByKey.has(keyOf(object))),
     actual.objects.filter((object) => !expectedKeys.has(keyOf(object))),
   );
   for (const pair of renamed) {
-    judge(pair.expected, pair.actual);
-    notes.push({
+    verdict.judge(pair.expected, pair.actual);
+    verdict.notes.push({
       kind: pair.expected.kind,
       name: pair.expected.name,
       note:
@@ -124,10 +98,63 @@ export function compareInventories(recorded: Inventory, restored: Inventory, pri
   return {
     missing: missing.sort(compareObjects),
     extra: extra.sort(compareObjects),
-    different: different.sort(compareObjects),
-    notComparable: unique(notComparable),
-    notes: notes.sort(compareObjects),
+    different: verdict.different.sort(compareObjects),
+    notComparable: unique([...expected.notComparable, ...actual.notComparable, ...whole(expected, actual)]),
+    notes: verdict.notes.sort(compareObjects),
   };
+}
+
+/** What cannot be compared for the inventories as a whole: digests made differently, servers of two majors. */
+function whole(expected: Inventory, actual: Inventory): NotComparable[] {
+  const entries: NotComparable[] = [];
+  if (expected.digest !== actual.digest) {
+    entries.push({
+      kind: 'definitions',
+      name: 'all digests',
+      reason: `the inventories were digested differently (${expected.digest}, ${actual.digest})`,
+    });
+  }
+  if (expected.serverMajor !== actual.serverMajor) {
+    entries.push({
+      kind: 'server version',
+      name: `${expected.serverMajor} -> ${actual.serverMajor}`,
+      reason: 'definitions are printed by each server: across majors they may differ where nothing was lost',
+    });
+  }
+  return entries;
+}
+
+/** The note for a printed definition that differs, when the two servers are of different point releases. */
+function reprintedNote(printers: Printers | undefined): string | undefined {
+  if (!printers || printers.expected.versionNum === printers.actual.versionNum) return undefined;
+  return (
+    `printed differently by PostgreSQL ${printers.expected.version} and ${printers.actual.version}, whose ` +
+    'point releases print some definitions otherwise; the object and its other attributes match'
+  );
+}
+
+/** Differences and notes, object by object. */
+class Verdict {
+  readonly different: ObjectDifference[] = [];
+  readonly notes: DiffNote[] = [];
+
+  constructor(
+    private readonly digestsComparable: boolean,
+    private readonly reprinted: string | undefined,
+  ) {}
+
+  judge(want: InventoryObject, have: InventoryObject): void {
+    const all = compareAttributes(want, have, this.digestsComparable);
+    const printed = this.reprinted
+      ? all.filter((a) => PRINTED.test(a.attribute) && a.summary.endsWith(' differs'))
+      : [];
+    const attributes = all.filter((a) => !printed.includes(a));
+    if (attributes.length > 0) this.different.push({ kind: want.kind, name: want.name, attributes });
+    if (printed.length > 0) {
+      const what = printed.map((a) => a.attribute).join(', ');
+      this.notes.push({ kind: want.kind, name: want.name, note: `${what} ${this.reprinted!}` });
+    }
+  }
 }
 
 function keyOf(object: { kind: string; name: string }): string {
