@@ -9,7 +9,7 @@ import { formatBytes } from '../src/shared/format.js';
 import { TOOL_VERSION } from '../src/shared/constants.js';
 import { parseConnectionUrl } from '../src/postgres/connection-url.js';
 import { libpqInvocation } from '../src/postgres/libpq-env.js';
-import { backupKeys, timestampName } from '../src/storage/object-layout.js';
+import { backupKeys, databaseFolder, parseBackupName, timestampName } from '../src/storage/object-layout.js';
 import {
   chooseQueueSize,
   choosePartSize,
@@ -140,6 +140,30 @@ describe('object layout', () => {
       globals: 'nightly/app/2026-11-21T03-15-00Z.globals.json',
     });
     expect(backupKeys('', 'app', at, false).object).toBe('app/2026-11-21T03-15-00Z.dump');
+  });
+
+  it("refuses a database name that would reach into another database's folder", () => {
+    const at = new Date('2026-11-21T03:15:00Z');
+    expect(() => backupKeys('nightly', 'app/x', at, true)).toThrow(
+      /^The database name "app\/x" cannot be a folder of the bucket: its "\/" would put its backups inside the folder of database "app"\. Rename the database, or leave it out \(exclude-databases\)\.$/,
+    );
+    for (const name of ['..', '.', ''])
+      expect(() => databaseFolder('nightly', name)).toThrow(/is not a folder name/);
+    expect(databaseFolder('nightly', 'Shop DB.v2')).toBe('nightly/Shop DB.v2/');
+  });
+
+  it('reads only the names the layout writes, directly in the folder', () => {
+    expect(parseBackupName('2026-11-21T03-15-00Z.manifest.json')).toEqual({
+      createdAt: new Date('2026-11-21T03:15:00Z'),
+      suffix: '.manifest.json',
+    });
+    for (const name of [
+      'x/2026-11-21T03-15-00Z.manifest.json',
+      'notes.manifest.json',
+      '2026-02-31T00-00-00Z.dump',
+    ]) {
+      expect(parseBackupName(name)).toBeUndefined();
+    }
   });
 });
 

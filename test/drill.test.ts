@@ -463,6 +463,8 @@ describe('finding the backup', () => {
       keys.push(`postgres/app/${at}.manifest.json`, `postgres/app/${at}.dump.age`);
     }
     keys.push('postgres/app/2031-01-01T00-00-00Z.dump.age'); // newer, but an interrupted run
+    // Newer, but another database's: one named `app/x` (whose backup a name check now refuses) and a stray key.
+    keys.push('postgres/app/x/2032-01-01T00-00-00Z.manifest.json', 'postgres/app/zz-notes.manifest.json');
     for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map(put));
     const settings = {
       bucket: store.name,

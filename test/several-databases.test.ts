@@ -96,6 +96,28 @@ describe('several databases in one run', () => {
     expect(result.files).toMatch(/Backups of 2 databases: all stored/);
   });
 
+  it("fails a database whose name would reach into another's folder, storing nothing of it, and backs up the rest", async () => {
+    // Anyone with CREATEDB on a server backed up with databases: all could make one.
+    await sql(server17, 'postgres', 'CREATE DATABASE "app/x"');
+    try {
+      const result = await backup({
+        prefix: 'names',
+        'database-url': server17.url({ database: 'postgres' }),
+        databases: 'all',
+        'exclude-databases': 'postgres, drills',
+      });
+      expect(result.failed).toBe(true);
+      expect(result.stdout).toMatch(
+        /::error::1 of 3 databases failed \(the others are stored\): app\/x: The database name "app\/x" cannot be a folder of the bucket: its "\/" would put its backups inside the folder of database "app"/,
+      );
+      const keys = await bucket.keys('names/');
+      expect(keys.filter((key) => key.startsWith('names/app/x'))).toEqual([]);
+      expect(new Set(keys.map((key) => key.split('/')[1]))).toEqual(new Set(['app', 'crm']));
+    } finally {
+      await sql(server17, 'postgres', 'DROP DATABASE "app/x"');
+    }
+  });
+
   it('keeps the single outputs and summary when databases names one', async () => {
     const result = await backup({ prefix: 'one', 'database-url': server17.url(), databases: 'crm' });
     expect(result.failed, result.stdout).toBe(false);

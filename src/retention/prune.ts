@@ -10,7 +10,7 @@
 import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 import { type BucketLockState, bucketLockState } from '../storage/bucket-lock.js';
-import { databaseFolder, MANIFEST_SUFFIX, timestampName } from '../storage/object-layout.js';
+import { databaseFolder, MANIFEST_SUFFIX, parseBackupName } from '../storage/object-layout.js';
 import { deleteEveryVersion, latestRetainUntil } from '../storage/object-versions.js';
 import type { S3Settings } from '../storage/s3-client.js';
 import { explainS3Error } from '../storage/s3-errors.js';
@@ -40,10 +40,6 @@ export interface LockedBackup {
 
 /** Objects without a manifest younger than this may be a backup still being written. */
 const ORPHAN_MIN_AGE_MS = 24 * 60 * 60 * 1000;
-
-/** `<YYYY-MM-DDTHH-MM-SSZ>` and a suffix of the layout (object-layout.ts), directly in the database's folder. */
-const LAYOUT_NAME =
-  /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(\.dump\.age|\.dump|\.globals\.json\.age|\.globals\.json|\.manifest\.json)$/;
 
 /** The keys in the folder that share one timestamp: a manifest and/or its objects (the dump, its globals). */
 interface TimestampGroup {
@@ -171,7 +167,7 @@ async function listPage(s3: S3Client, settings: S3Settings, folder: string, toke
 function groupByTimestamp(folder: string, keys: readonly string[]): Map<string, TimestampGroup> {
   const groups = new Map<string, TimestampGroup>();
   for (const key of keys) {
-    const parsed = parseLayoutName(key.slice(folder.length));
+    const parsed = parseBackupName(key.slice(folder.length));
     if (!parsed) continue;
     const base = key.slice(0, -parsed.suffix.length);
     const group = groups.get(base) ?? { createdAt: parsed.createdAt, objectKeys: [] };
@@ -180,16 +176,6 @@ function groupByTimestamp(folder: string, keys: readonly string[]): Map<string, 
     groups.set(base, group);
   }
   return groups;
-}
-
-function parseLayoutName(name: string): { createdAt: Date; suffix: string } | undefined {
-  const match = LAYOUT_NAME.exec(name);
-  if (!match) return undefined;
-  const [, timestamp, suffix] = match;
-  const createdAt = new Date(timestamp!.replace(/T(\d\d)-(\d\d)-(\d\d)Z$/, 'T$1:$2:$3Z'));
-  // Only the exact form the backup writes: no month 13, no 31 February.
-  if (Number.isNaN(createdAt.getTime()) || timestampName(createdAt) !== timestamp) return undefined;
-  return { createdAt, suffix: suffix! };
 }
 
 /** The backups: the timestamps that have a manifest. */

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Input } from '../shared/constants.js';
 import { InputError } from '../shared/errors.js';
-import { databaseFolder, joinPrefix, MANIFEST_SUFFIX } from './object-layout.js';
+import { databaseFolder, joinPrefix, MANIFEST_SUFFIX, parseBackupName } from './object-layout.js';
 import { objectExists } from './object-exists.js';
 import type { S3Settings } from './s3-client.js';
 import { explainS3Error } from './s3-errors.js';
@@ -34,14 +34,14 @@ export async function latestManifestKey(
 ): Promise<string | undefined> {
   let latest: string | undefined;
   let token: string | undefined;
+  const folder = databaseFolder(settings.prefix, database);
   do {
-    const page = await list(s3, settings, {
-      Prefix: databaseFolder(settings.prefix, database),
-      ContinuationToken: token,
-    });
+    // Only the folder's own objects: a subfolder (a database named `app/x`) is not this database's.
+    const page = await list(s3, settings, { Prefix: folder, Delimiter: '/', ContinuationToken: token });
     for (const object of page.Contents ?? []) {
       const key = object.Key;
-      if (key?.endsWith(MANIFEST_SUFFIX) && (latest === undefined || key > latest)) latest = key;
+      const name = key?.startsWith(folder) ? parseBackupName(key.slice(folder.length)) : undefined;
+      if (name?.suffix === MANIFEST_SUFFIX && (latest === undefined || key! > latest)) latest = key;
     }
     token = page.NextContinuationToken;
   } while (token);
