@@ -44,6 +44,9 @@ export async function withSnapshotSession<T>(
   return withClient(target, target.hosts[0]!, async (client) => {
     await client.query('SET statement_timeout = 0');
     await client.query('SET idle_in_transaction_session_timeout = 0').catch(() => undefined);
+    // As pg_dump does: a row-level security policy's function (anyone's code) never runs as the backup's role;
+    // a table whose policy would apply fails the count with PostgreSQL's own error instead.
+    await client.query('SET row_security = off');
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     let snapshotId: string | undefined;
     let unsharedReason: string | undefined;

@@ -39,12 +39,6 @@ export async function distributionMajor(): Promise<DistributionMajor> {
   return RELEASE_MAJORS[await packagedRelease()];
 }
 
-/** This machine's Debian release and the major it packages. */
-export async function distributionRelease(): Promise<{ release: string; major: DistributionMajor }> {
-  const release = await packagedRelease();
-  return { release, major: RELEASE_MAJORS[release] };
-}
-
 async function packagedRelease(): Promise<PackagedRelease> {
   const { distro, codename } = await detectPlatform();
   if (distro === 'debian' && codename in RELEASE_MAJORS) return codename as PackagedRelease;

@@ -4,8 +4,9 @@
  * renamed foreign keys, shell operators, odd names, rules, every type of constraint). Nobody on this project wrote
  * it, so a drill of it tests the schema proof against what we did not think of.
  *
- * The suite comes from the source of Debian's own package of the machine's PostgreSQL major (its `.orig` tarball
- * in Debian's archive, checked against the SHA-256 the release's `Sources` index lists); only `pg_regress` and the
+ * The suite is PostgreSQL 15's, from the source of Debian 12's own package (its `.orig` tarball in Debian's
+ * archive, checked against the SHA-256 that bookworm's `Sources` index lists; the source of Debian 13's 17 is not
+ * in the archive this project reaches), whatever the machine; only `pg_regress` and the
  * suite's C modules are built (`configure`, `make -C src/test/regress`: about a minute on two cores), once, into
  * `.cache/regression/<version>/`. gcc, make, bzip2 and the C library's headers are installed with apt-get when
  * missing.
@@ -20,7 +21,6 @@ import { promisify } from 'node:util';
 import { decompress } from '../../src/installer/decompress.js';
 import { fetchBuffer } from '../../src/installer/verified-download.js';
 import { CACHE_DIR, exists } from './debian-packages.js';
-import { distributionRelease } from './distribution-postgres.js';
 import type { TestPostgres } from './postgres-server.js';
 import { ensureDebianPackagesInstalled, ensureSystemPackages } from './system-packages.js';
 
@@ -37,14 +37,16 @@ interface RegressionSuite {
 
 let built: Promise<RegressionSuite> | undefined;
 
-/** The suite of the machine's packaged major, built on first use. */
+/** The major of the suite, and of the servers it runs against. */
+export const REGRESSION_MAJOR = 15;
+
+/** The suite, built on first use. */
 export function ensureRegressionSuite(): Promise<RegressionSuite> {
   return (built ??= build());
 }
 
 async function build(): Promise<RegressionSuite> {
-  const { release, major } = await distributionRelease();
-  const source = await origTarball(release, major);
+  const source = await origTarball('bookworm', REGRESSION_MAJOR);
   const root = join(CACHE_DIR, 'regression', source.version);
   const dir = join(root, `postgresql-${source.version}`, 'src', 'test', 'regress');
   if (await exists(join(dir, 'pg_regress'))) return { version: source.version, dir };
