@@ -328,6 +328,16 @@ describe('provideClient with a signed repository', () => {
       { validUntil: new Date(Date.now() - 60_000) },
       /the signed release .* expired on .* \(Valid-Until\)/,
     ],
+    [
+      'a release whose Valid-Until is no date',
+      { validUntil: 'someday' },
+      /the signed release .* has a Valid-Until that is no date: "someday"/,
+    ],
+    [
+      "another suite's release, signed by the same key, served in this suite's place",
+      { claimedSuite: 'buster-pgdg' },
+      /the signed release .*\/dists\/\w+-pgdg is not the suite \w+-pgdg: it names "buster-pgdg" and "buster-pgdg" \(Suite, Codename\), so it was served in another suite's place/,
+    ],
   ] as const)('refuses %s, installing nothing', async (_what, variant, reason) => {
     const key =
       'key' in variant
@@ -337,6 +347,7 @@ describe('provideClient with a signed repository', () => {
       ...('tamper' in variant ? { tamper: variant.tamper } : {}),
       ...('signing' in variant ? { signing: variant.signing } : {}),
       ...('validUntil' in variant ? { validUntil: variant.validUntil } : {}),
+      ...('claimedSuite' in variant ? { claimedSuite: variant.claimedSuite } : {}),
       // An expired key is the one trusted; another key signs while the mirror's own key is trusted.
       ...(key ? { key } : {}),
     });

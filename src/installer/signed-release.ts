@@ -97,6 +97,7 @@ export async function fetchSignedRelease(
     verified = await verifyDetached(release, signature, keys, `${url}/Release`, now);
   }
   const fields = parseRelease(verified.text);
+  checkSuite(fields, suite, url);
   checkValidUntil(fields, url, now);
   return {
     url,
@@ -238,12 +239,36 @@ function parseSha256List(field: string): Map<string, ReleaseFile> {
   return files;
 }
 
-/** apt refuses a release past its `Valid-Until`: a mirror frozen in time could otherwise withhold fixes. */
+/**
+ * The release must be the suite asked for, as apt requires: another suite's release, validly signed by the same
+ * key, served in its place (an older distribution's, or one frozen elsewhere) is refused.
+ */
+function checkSuite(fields: Map<string, string>, suite: string, url: string): void {
+  const named = [fields.get('Suite'), fields.get('Codename')].filter((name) => name !== undefined);
+  if (named.includes(suite)) return;
+  throw new ReleaseVerificationError(
+    `the signed release ${url} is not the suite ${suite}: it names ` +
+      (named.length
+        ? `${named.map((name) => JSON.stringify(name)).join(' and ')} (Suite, Codename)`
+        : 'no suite') +
+      ", so it was served in another suite's place",
+  );
+}
+
+/**
+ * apt refuses a release past its `Valid-Until`: a mirror frozen in time could otherwise withhold fixes. A
+ * `Valid-Until` that does not parse is refused too, rather than taken as no limit.
+ */
 function checkValidUntil(fields: Map<string, string>, url: string, now: Date): void {
   const validUntil = fields.get('Valid-Until');
   if (!validUntil) return;
   const until = Date.parse(validUntil);
-  if (Number.isFinite(until) && until < now.getTime()) {
+  if (!Number.isFinite(until)) {
+    throw new ReleaseVerificationError(
+      `the signed release ${url} has a Valid-Until that is no date: ${JSON.stringify(validUntil)}`,
+    );
+  }
+  if (until < now.getTime()) {
     throw new ReleaseVerificationError(`the signed release ${url} expired on ${validUntil} (Valid-Until)`);
   }
 }

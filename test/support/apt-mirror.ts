@@ -64,8 +64,13 @@ export interface AptMirrorOptions {
   readonly signing?: 'both' | 'inline' | 'detached' | 'unsigned';
   /** The key that signs; the tests' mirror key by default. */
   readonly key?: SigningKey;
-  /** The release's `Valid-Until`. */
-  readonly validUntil?: Date;
+  /**
+   * The signed release names another suite than the folder it is served from, as a mirror replaying another
+   * suite's (validly signed) release would.
+   */
+  readonly claimedSuite?: string;
+  /** The release's `Valid-Until`: a date, or text as given. */
+  readonly validUntil?: Date | string;
   /**
    * Distribution codename of the `dists/<codename>-pgdg` folder; by default this machine's, so the installer run
    * here finds it (bookworm's client runs on every newer Debian and Ubuntu).
@@ -196,6 +201,7 @@ async function writeRelease(
     architectures: [options.architecture],
     files,
     ...(options.validUntil ? { validUntil: options.validUntil } : {}),
+    ...(options.claimedSuite ? { claimedSuite: options.claimedSuite } : {}),
   });
   const signing = options.signing ?? 'both';
   await writeFile(join(distDir, 'Release'), text);

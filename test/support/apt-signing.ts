@@ -45,7 +45,10 @@ export interface ReleaseOptions {
   readonly architectures: readonly string[];
   /** Files below `dists/<suite>/`, by path. */
   readonly files: ReadonlyMap<string, Buffer>;
-  readonly validUntil?: Date;
+  /** A date, or the field's text as given (to serve one that does not parse). */
+  readonly validUntil?: Date | string;
+  /** The suite the release names in `Suite` and `Codename`: the folder's own by default. */
+  readonly claimedSuite?: string;
 }
 
 /** The text of a `Release` file, as apt-ftparchive lays it out. */
@@ -53,13 +56,17 @@ export function releaseText(options: ReleaseOptions): string {
   const lines = [
     'Origin: apt.postgresql.org',
     'Label: PostgreSQL for Debian/Ubuntu repository',
-    `Suite: ${options.suite}`,
-    `Codename: ${options.suite}`,
+    `Suite: ${options.claimedSuite ?? options.suite}`,
+    `Codename: ${options.claimedSuite ?? options.suite}`,
     `Architectures: ${options.architectures.join(' ')}`,
     `Components: ${options.components.join(' ')}`,
     'Description: PostgreSQL for Debian/Ubuntu repository (the tests’ local mirror)',
     `Date: ${new Date().toUTCString()}`,
-    ...(options.validUntil ? [`Valid-Until: ${options.validUntil.toUTCString()}`] : []),
+    ...(options.validUntil
+      ? [
+          `Valid-Until: ${typeof options.validUntil === 'string' ? options.validUntil : options.validUntil.toUTCString()}`,
+        ]
+      : []),
     'SHA256:',
     ...[...options.files].map(
       ([path, bytes]) =>
