@@ -10,7 +10,15 @@ import {
   upsertPullRequestComment,
   type PullRequestRef,
 } from '../src/github/pr-comment.js';
-import { BOT, FakeGitHub, HUMAN, READ_ONLY_TOKEN, WRITE_TOKEN } from './support/github-api.js';
+import { codeBlock, openFence } from '../src/shared/markdown.js';
+import {
+  BOT,
+  FakeGitHub,
+  HUMAN,
+  READ_ONLY_TOKEN,
+  PERSONAL_TOKEN,
+  WRITE_TOKEN,
+} from './support/github-api.js';
 
 const MARKER = '<!-- postgres-backup-action:migration-check -->';
 
@@ -77,6 +85,29 @@ describe('upsertPullRequestComment', () => {
         new RegExp(`^/repositories/\\d+/issues/${pr.number}/comments\\?per_page=100&page=2$`),
       ),
     ]);
+  });
+
+  it("never edits somebody else's comment that starts with the marker, and creates its own", async () => {
+    const planted = github.add(pr, `${MARKER}\nlooks like the report, written by a person`, HUMAN);
+
+    const result = await upsert('report');
+
+    expect(result.action).toBe('created');
+    expect(planted.body).toBe(`${MARKER}\nlooks like the report, written by a person`);
+    expect(github.comments(pr).map((c) => c.user.type)).toEqual(['User', 'Bot']);
+    // GITHUB_TOKEN cannot say who it is (403): the bot's comments are ours.
+    expect(github.requests.map((r) => `${r.method} ${r.url}`)).toContain('GET /user');
+    const again = await upsert('report 2');
+    expect(again).toMatchObject({ action: 'updated', id: result.id });
+  });
+
+  it("with a personal token, updates that user's own comment only", async () => {
+    const other = github.add(pr, `${MARKER}\nby someone else`, { login: 'mallory', type: 'User' });
+    const first = await upsert('report', PERSONAL_TOKEN);
+    expect(first.action).toBe('created');
+    const second = await upsert('report 2', PERSONAL_TOKEN);
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    expect(other.body).toBe(`${MARKER}\nby someone else`);
   });
 
   it('creates a new comment after walking every page when none holds the marker', async () => {
@@ -211,5 +242,24 @@ describe('currentPullRequest', () => {
     await expect(currentPullRequest({ ...env('pull_request'), GITHUB_EVENT_PATH: missing })).rejects.toThrow(
       `Could not read the workflow event file ${missing}`,
     );
+  });
+});
+
+describe('codeBlock', () => {
+  it('cannot be closed from inside: output with four backticks stays text, links and mentions included', () => {
+    const output = 'done\n````\n[click](https://evil.example) @org/team <img src=x>\n```\nstill output';
+    const block = codeBlock(output, 'text');
+    expect(block.startsWith('`````text\n')).toBe(true);
+    // Every line of the output is inside the block: the fence opened before it is still open after it.
+    expect(openFence(block.slice(0, -'\n`````'.length))).toBe('`````');
+    expect(openFence(block)).toBeUndefined();
+    expect(codeBlock('plain')).toBe('```\nplain\n```');
+  });
+
+  it('reads fences as CommonMark does: a shorter one, or one with text after it, does not close', () => {
+    expect(openFence('````\n```\n')).toBe('````');
+    expect(openFence('```\n``` not a close\n')).toBe('```');
+    expect(openFence('~~~\n```\n~~~\n')).toBeUndefined();
+    expect(openFence('   ```sql\nselect 1\n')).toBe('```');
   });
 });

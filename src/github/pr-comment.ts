@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { HttpClient } from '@actions/http-client';
 
 import { errorMessage } from '../shared/errors.js';
+import { openFence } from '../shared/markdown.js';
 
 /** GitHub refuses comment bodies longer than this. */
 export const MAX_COMMENT_LENGTH = 65_536;
@@ -18,7 +19,6 @@ const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 const TRUNCATION_NOTICE =
   '\n\n---\n**This report was truncated** to fit the 65,536-character limit of a GitHub comment; ' +
   'the job summary has the full report.';
-const FENCE_CLOSE = '\n```';
 
 export interface PullRequestRef {
   readonly owner: string;
@@ -59,7 +59,7 @@ interface IssueComment {
   readonly id: number;
   readonly body?: string;
   readonly html_url: string;
-  readonly user: { readonly type: string } | null;
+  readonly user: { readonly login: string; readonly type: string } | null;
 }
 
 /**
@@ -114,32 +114,48 @@ export async function upsertPullRequestComment(options: UpsertCommentOptions): P
 }
 
 /**
- * The comment holding `marker`, walking every page of the issue's comments. A bot's comment wins over others
- * (a person may have quoted the report); among equals, the oldest.
+ * The comment this action wrote: one that starts with `marker` (a quote or a reply that merely holds it is not),
+ * written by a bot account (the workflow's GITHUB_TOKEN and GitHub Apps post as bots), walking every page; the
+ * oldest wins. Without one, a comment by the token's own user (a personal token: `GET /user` names it). Anyone can
+ * post a comment that starts with the marker: one by somebody else is never edited.
  */
 async function findMarkedComment(
   api: GitHubApi,
   firstPage: string,
   marker: string,
 ): Promise<IssueComment | undefined> {
-  let firstMatch: IssueComment | undefined;
+  const candidates: IssueComment[] = [];
   for await (const comments of api.pages<IssueComment>(firstPage)) {
     for (const comment of comments) {
-      if (!comment.body?.includes(marker)) continue;
-      if (comment.user?.type === 'Bot') return comment;
-      firstMatch ??= comment;
+      if (!comment.body?.startsWith(`${marker}\n`) || !comment.user) continue;
+      if (comment.user.type === 'Bot') return comment;
+      candidates.push(comment);
     }
   }
-  return firstMatch;
+  if (candidates.length === 0) return undefined;
+  const self = await api.request<{ login?: string }>('GET', '/user').catch(() => undefined);
+  return self?.login === undefined
+    ? undefined
+    : candidates.find((comment) => comment.user?.login === self.login);
 }
 
-/** `marker + '\n' + markdown`, with the Markdown cut at a line end when the whole would exceed GitHub's limit. */
+/**
+ * `marker + '\n' + markdown`, with the Markdown cut at a line end when the whole would exceed GitHub's limit, and
+ * a code block the cut left open closed with its own fence.
+ */
 function commentBody(marker: string, markdown: string): string {
   const whole = `${marker}\n${markdown}`;
   if (whole.length <= MAX_COMMENT_LENGTH) return whole;
-  const budget = MAX_COMMENT_LENGTH - marker.length - 1 - TRUNCATION_NOTICE.length - FENCE_CLOSE.length;
-  const kept = cutAtLineEnd(markdown, budget);
-  return `${marker}\n${kept}${insideCodeFence(kept) ? FENCE_CLOSE : ''}${TRUNCATION_NOTICE}`;
+  const room = MAX_COMMENT_LENGTH - marker.length - 1 - TRUNCATION_NOTICE.length;
+  const cut = (reserve: number) => {
+    const kept = cutAtLineEnd(markdown, room - reserve);
+    const fence = openFence(kept);
+    return { kept, closing: fence ? `\n${fence}` : '' };
+  };
+  let { kept, closing } = cut(0);
+  // The closing fence the first cut found needs room of its own.
+  if (kept.length + closing.length > room) ({ kept, closing } = cut(closing.length));
+  return `${marker}\n${kept}${closing}${TRUNCATION_NOTICE}`;
 }
 
 function cutAtLineEnd(text: string, maxLength: number): string {
@@ -148,11 +164,6 @@ function cutAtLineEnd(text: string, maxLength: number): string {
   if (lineEnd > 0) return cut.slice(0, lineEnd);
   // One enormous line: cut anywhere, but never between the two halves of a surrogate pair.
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
-
-/** Whether the text ends inside an unclosed ``` code block, whose closing the cut removed. */
-function insideCodeFence(text: string): boolean {
-  return (text.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 1;
 }
 
 /** The few REST calls this module needs, with GitHub's headers and errors that never show the token. */

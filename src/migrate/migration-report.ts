@@ -1,5 +1,6 @@
 import type { Manifest } from '../shared/manifest.js';
 import { formatDuration } from '../shared/duration.js';
+import { codeBlock } from '../shared/markdown.js';
 import type { MigrationAnalysis } from './check-migration.js';
 import { formatLock } from './lock-sampler.js';
 
@@ -8,8 +9,6 @@ export const REPORT_MARKER = '<!-- postgres-backup-action:migration-check -->';
 
 /** A lock held this long (two samples or more) blocks production writes long enough to notice. */
 export const LONG_LOCK_SECONDS = 0.2;
-
-const FENCE = '```';
 
 /** The migration check's report, in GitHub markdown, for the job summary and the PR comment. */
 /**
@@ -37,9 +36,7 @@ export function migrationReport(
     ...statementSection(analysis),
     `<details><summary>${passed ? 'Output' : '❌ Output'} (last lines)</summary>`,
     '',
-    `${FENCE}text`,
-    run.outputTail.replaceAll(FENCE, '``'),
-    FENCE,
+    codeBlock(run.outputTail, 'text'),
     '</details>',
   ];
   return lines.join('\n');
@@ -72,9 +69,9 @@ function schemaSection({ schemaChanges, schemaDiff }: MigrationAnalysis): string
       '',
       '<details><summary>Full schema diff (pg_dump --schema-only)</summary>',
       '',
-      `${FENCE}diff`,
+      codeBlock(schemaDiff, 'diff'),
+      '</details>',
     );
-    lines.push(schemaDiff.replaceAll(FENCE, '``'), FENCE, '</details>');
   }
   return [...lines, ''];
 }

@@ -4,6 +4,8 @@ import type { PullRequestRef } from '../../src/github/pr-comment.js';
 
 export const WRITE_TOKEN = 'ghs_writeTokenThatMustNeverLeak0123';
 export const READ_ONLY_TOKEN = 'ghs_readOnlyTokenThatMustNeverLeak4567';
+/** A personal access token of `HUMAN`: its comments are a user's, and `GET /user` names it. */
+export const PERSONAL_TOKEN = 'ghp_personalTokenThatMustNeverLeak89ab';
 export const BOT = { login: 'github-actions[bot]', type: 'Bot' };
 export const HUMAN = { login: 'octocat', type: 'User' };
 
@@ -89,7 +91,7 @@ export class FakeGitHub {
     this.requests.push({ method, url: request.url ?? '', headers: request.headers });
     const text = await readBody(request);
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (token !== WRITE_TOKEN && token !== READ_ONLY_TOKEN) {
+    if (token !== WRITE_TOKEN && token !== READ_ONLY_TOKEN && token !== PERSONAL_TOKEN) {
       send(response, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
       return;
     }
@@ -98,10 +100,17 @@ export class FakeGitHub {
       return;
     }
     const url = new URL(request.url ?? '/', this.url);
+    if (method === 'GET' && url.pathname === '/user') {
+      // As GitHub answers an installation token (GITHUB_TOKEN) there, and a personal token.
+      if (token === PERSONAL_TOKEN) send(response, 200, HUMAN);
+      else send(response, 403, { message: 'Resource not accessible by integration', status: '403' });
+      return;
+    }
     const issue = this.issueOf(url.pathname);
     const commentId = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname)?.[1];
     if (method === 'GET' && issue) this.list(response, url, issue);
-    else if (method === 'POST' && issue) this.create(response, issue, text);
+    else if (method === 'POST' && issue)
+      this.create(response, issue, text, token === PERSONAL_TOKEN ? HUMAN : BOT);
     else if (method === 'PATCH' && commentId) this.update(response, Number(commentId), text);
     else send(response, 404, { message: 'Not Found' });
   }
@@ -129,9 +138,14 @@ export class FakeGitHub {
     send(response, 200, all.slice((page - 1) * perPage, page * perPage), headers);
   }
 
-  private create(response: ServerResponse, pr: PullRequestRef, text: string): void {
+  private create(
+    response: ServerResponse,
+    pr: PullRequestRef,
+    text: string,
+    user: StoredComment['user'],
+  ): void {
     const body = validBody(response, text);
-    if (body !== undefined) send(response, 201, this.add(pr, body, BOT));
+    if (body !== undefined) send(response, 201, this.add(pr, body, user));
   }
 
   private update(response: ServerResponse, id: number, text: string): void {
