@@ -5,6 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import * as core from '@actions/core';
+import { maskSecret } from './shared/posted-text.js';
 import { AgeError, checkRecipientMix, type Identity, parseIdentity, parseRecipient } from './age/index.js';
 import { checkCompressionSyntax } from './backup/compression.js';
 import { parseDumpArgs } from './backup/dump-args.js';
@@ -187,7 +188,7 @@ function databaseUrlInput(env: NodeJS.ProcessEnv): string {
 
 function secretInput(name: Input): string {
   const value = core.getInput(name);
-  if (value) core.setSecret(value);
+  if (value) maskSecret(value);
   return value;
 }
 
@@ -224,8 +225,8 @@ function readConnectionUrl(name: Input, raw: string, env: NodeJS.ProcessEnv): Co
     throw error;
   }
   if (target.password !== undefined) {
-    core.setSecret(target.password);
-    core.setSecret(encodeURIComponent(target.password));
+    maskSecret(target.password);
+    maskSecret(encodeURIComponent(target.password));
   }
   return target;
 }
@@ -380,7 +381,7 @@ function readSlackWebhook(url: string): string | undefined {
  */
 function secretUrlInput(name: Input): string {
   const value = core.getInput(name).trim();
-  if (value) for (const part of secretUrlParts(value)) core.setSecret(part);
+  if (value) for (const part of secretUrlParts(value)) maskSecret(part);
   return value;
 }
 
@@ -441,13 +442,13 @@ function readDuration(name: Input): number | undefined {
  * cannot show it: the text between the first ':' after '//' and the last '@' before the path.
  */
 function maskLikelyPassword(raw: string): void {
-  core.setSecret(raw);
+  maskSecret(raw);
   const match = /^[^:]*:\/\/[^:@/]*:(.*)@[^@]*$/s.exec(raw.split('/').slice(0, 3).join('/'));
   const candidate = match?.[1];
   if (!candidate) return;
-  core.setSecret(candidate);
+  maskSecret(candidate);
   try {
-    core.setSecret(decodeURIComponent(candidate));
+    maskSecret(decodeURIComponent(candidate));
   } catch {
     // Malformed percent-encoding: the raw form is masked already.
   }

@@ -12,6 +12,7 @@ import { type NotificationSettings, notifyEnd, notifyStart } from '../src/notify
 import type { RunFacts } from '../src/notify/run-facts.js';
 import { notifyWebhook, webhookDocument } from '../src/notify/webhook.js';
 import { HttpRecorder } from './support/http-recorder.js';
+import { forgetMaskedSecrets, maskSecret } from '../src/shared/posted-text.js';
 
 const WEBHOOK_PATH = '/workflows/0a1b2c3d4e5f/triggers/manual/paths/invoke';
 const SIG = 'teamsSignature0123456789abcdefABCDEF';
@@ -239,6 +240,35 @@ describe('notifyEnd and notifyStart', () => {
       expect(warnings()).toEqual([]);
     },
   );
+
+  it('posts no row data, setting value or connection password that an error quoted, in any channel', async () => {
+    maskSecret('drill-target-password-31415');
+    const error = [
+      'pg_restore reported 3 errors:',
+      '- could not execute query: ERROR:  duplicate key value violates unique constraint "users_email_key" ' +
+        'DETAIL:  Key (email)=(ceo@customer.example) already exists. CONTEXT:  COPY users, line 5',
+      "  Statement: CREATE SUBSCRIPTION sub CONNECTION 'host=prod.internal password=s3cr3t-sub dbname=app' PUBLICATION p",
+      '- ERROR:  invalid value for parameter "app.jwt_secret": "jwt-value-0000" and drill-target-password-31415',
+    ].join('\n');
+    try {
+      await notifyEnd(settings('failure'), { ...FAILED, error }, ENV, NO_PAUSES);
+    } finally {
+      forgetMaskedSecrets();
+    }
+    const posted = [webhook.requests[0]!.body, heartbeat.requests[0]!.body].join('\n');
+    for (const leak of [
+      'ceo@customer.example',
+      'COPY users, line 5',
+      's3cr3t-sub',
+      'jwt-value-0000',
+      '31415',
+    ]) {
+      expect(posted).not.toContain(leak);
+    }
+    expect(posted).toContain('duplicate key value violates unique constraint \\"users_email_key\\"');
+    expect(posted).toContain('DETAIL: (left out: it can quote rows)');
+    expect(posted).toContain("CONNECTION '***'");
+  });
 
   it('pings the start, and nothing else, when the run begins', async () => {
     await notifyStart(settings('always'), NO_PAUSES);

@@ -4,6 +4,7 @@ import type { DrillTargetInputs } from '../inputs.js';
 import { majorOf } from '../postgres/server-version.js';
 import { readManifest } from '../restore/read-manifest.js';
 import type { Manifest } from '../shared/manifest.js';
+import { maskSecret } from '../shared/posted-text.js';
 import { resolveManifestKey } from '../storage/backup-catalog.js';
 import { createS3Client } from '../storage/s3-client.js';
 import { dockerAnswers, startDockerServer, stopDockerServer } from '../drill-target/docker-postgres.js';
@@ -53,7 +54,7 @@ export async function startDrillTarget(inputs: DrillTargetInputs): Promise<void>
     const started = await startEmbeddedServer(await embeddedServerBinaries(major), 'postgres');
     return started;
   });
-  core.setSecret(server.password);
+  maskSecret(server.password);
   core.setOutput(STATE, JSON.stringify(server.state));
   const url = await waitAndCreateDatabase(server.url, manifest.database, server.state.kind === 'embedded');
   core.setOutput(TARGET_URL, url);

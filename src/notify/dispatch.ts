@@ -8,6 +8,7 @@ import { type NotifyWhen, type RunFacts, shouldNotify } from './run-facts.js';
 import { notifySlack } from './slack.js';
 import { notifyWebhook } from './webhook.js';
 import type { DeliveryOptions } from './delivery.js';
+import { scrubForPosting } from '../shared/posted-text.js';
 
 export interface NotificationSettings {
   readonly notify: NotifyWhen;
@@ -30,16 +31,26 @@ export async function notifyEnd(
 ): Promise<void> {
   const { heartbeat, slackWebhookUrl, webhookUrl } = settings;
   const told = shouldNotify(settings.notify, facts.status);
+  const posted = scrubbedFacts(facts);
   const failed = facts.status === 'failed';
   await Promise.all([
     heartbeat &&
       pingHeartbeat(
         heartbeat,
         failed ? 'failure' : 'success',
-        failed ? failureMessage(facts, env) : undefined,
+        failed ? failureMessage(posted, env) : undefined,
         options,
       ),
-    told && slackWebhookUrl && notifySlack(slackWebhookUrl, facts, env),
-    told && webhookUrl && notifyWebhook(webhookUrl, facts, env, options),
+    told && slackWebhookUrl && notifySlack(slackWebhookUrl, posted, env),
+    told && webhookUrl && notifyWebhook(webhookUrl, posted, env, options),
   ]);
+}
+
+/** The facts with their errors as they may be posted: every channel is outside the log's masking. */
+function scrubbedFacts(facts: RunFacts): RunFacts {
+  const error = facts.error === undefined ? {} : { error: scrubForPosting(facts.error) };
+  const databases = facts.databases?.map((entry) =>
+    entry.error === undefined ? entry : { ...entry, error: scrubForPosting(entry.error) },
+  );
+  return { ...facts, ...error, ...(databases ? { databases } : {}) };
 }

@@ -5,6 +5,7 @@ import { formatDuration } from '../shared/duration.js';
 import type { ClientUsed } from '../shared/client-used.js';
 import { writeJobSummary } from '../shared/job-summary.js';
 import { escapeHtml } from '../shared/html.js';
+import { scrubForPosting } from '../shared/posted-text.js';
 import type { RestoreProblem } from './pg-restore.js';
 
 /** A server as the summary names it: `server_version` whole, which names the build. */
@@ -63,7 +64,7 @@ export async function writeDrillSummary(report: DrillReport): Promise<void> {
       ])
       .addRaw(
         report.failures.length
-          ? `\n\n**Why it failed:** ${escapeHtml(report.failures.join('; '))}.\n\n`
+          ? `\n\n**Why it failed:** ${escapeHtml(scrubForPosting(report.failures.join('; ')))}.\n\n`
           : '\n\n',
       )
       .addRaw(schemaSection(report.schema))
@@ -145,7 +146,7 @@ export async function writeFailedDrillSummary(report: FailedDrillReport): Promis
             : 'none: the drill stopped before the comparison',
         ],
       ]);
-    summary.addRaw(`\n\n**Why it failed:** ${escapeHtml(report.reason)}\n\n`);
+    summary.addRaw(`\n\n**Why it failed:** ${escapeHtml(scrubForPosting(report.reason))}\n\n`);
     if (report.problems.length) {
       summary.addTable([
         [
@@ -154,8 +155,10 @@ export async function writeFailedDrillSummary(report: FailedDrillReport): Promis
           { data: 'What to do', header: true },
         ],
         ...report.problems.map((problem) => [
-          escapeHtml(problem.error),
-          problem.command ? `<code>${escapeHtml(statementHead(problem.command))}</code>` : '-',
+          escapeHtml(scrubForPosting(problem.error)),
+          problem.command
+            ? `<code>${escapeHtml(scrubForPosting(statementHead(problem.command)))}</code>`
+            : '-',
           escapeHtml(problem.hint ?? '-'),
         ]),
       ]);
