@@ -35,7 +35,7 @@ import { ensureWrappedClient } from './support/client-wrappers.js';
 import { pgEnvironment } from './support/dataset.js';
 import { distributionMajor } from './support/distribution-postgres.js';
 import { startPostgres, type TestPostgres } from './support/postgres-server.js';
-import { type RichDatabase, seedRichDatabase } from './support/rich-database.js';
+import { RICH_ROLES, type RichDatabase, seedRichDatabase } from './support/rich-database.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -243,14 +243,16 @@ async function restoreRoles(
 
 /**
  * The database's own properties, which a dump without --create does not carry, re-applied the way the drill does
- * it (restore/apply-globals.ts): read on the source as the backup reads them, applied with nothing failing.
+ * it (restore/apply-globals.ts): read on the source as the backup reads them, applied with nothing failing. The
+ * rich database's roles were created for this restore (restoreRoles), as the drill creates missing ones.
  */
 async function reapplyDatabaseProperties(
   source: pg.Client,
   target: pg.Client,
   database: string,
 ): Promise<void> {
-  const applied = await applyDatabaseProperties(target, database, await readDatabaseProperties(source));
+  const properties = await readDatabaseProperties(source);
+  const applied = await applyDatabaseProperties(target, database, properties, new Set(RICH_ROLES));
   expect(applied.failed).toEqual([]);
 }
 

@@ -126,6 +126,33 @@ describe.each([14, 16, 18] as const)('a rich PostgreSQL %i database', (major: Te
   });
 });
 
+describe('a drill target whose roles exist already', () => {
+  it('never alters them, not even their settings in the restored database, and says what it left out', async () => {
+    const [source, target] = await Promise.all([startPostgres(17), startPostgres(17)]);
+    try {
+      await seedRichDatabase(source);
+      const made = await backup(source, 'existing-roles');
+      expect(made.failed, made.stdout).toBe(false);
+      await sql(target, 'postgres', 'CREATE ROLE app_rw NOLOGIN');
+      const result = await drill(target, 'existing-roles');
+      const [settings] = await sql(
+        target,
+        'postgres',
+        `SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+          JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'app' ORDER BY 1`,
+      );
+      // app_ro was created by the drill and gets its setting; app_rw existed and keeps none.
+      expect(settings!.rows.map((row: { rolname: string }) => row.rolname)).toEqual(['app_ro']);
+      expect(result.stdout).toContain(
+        '::warning::Could not restore settings work_mem of role app_rw: not applied, the role existed before the restore',
+      );
+      expect(result.stdout).toMatch(/different role setting app_rw|missing role setting app_rw/);
+    } finally {
+      await Promise.all([source.stop(), target.stop()]);
+    }
+  });
+});
+
 describe('a drill target where something cannot be created', () => {
   it('fails, names the statement and why, and still reports', async () => {
     const [source, target] = await Promise.all([startPostgres(16), startPostgres(16)]);

@@ -18,8 +18,11 @@ export interface Applied {
   readonly failed: string[];
 }
 
-/** Creates the roles of `rolesSql` that the target lacks, and their memberships. */
-export async function createMissingRoles(client: pg.Client, rolesSql: string): Promise<Applied> {
+/** Creates the roles of `rolesSql` that the target lacks, and their memberships; `created` names them. */
+export async function createMissingRoles(
+  client: pg.Client,
+  rolesSql: string,
+): Promise<Applied & { readonly created: ReadonlySet<string> }> {
   const { roles, memberships } = parseRoles(rolesSql);
   const existing = new Set(
     (await client.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles')).rows.map(
@@ -40,14 +43,20 @@ export async function createMissingRoles(client: pg.Client, rolesSql: string): P
     const statement = `GRANT ${client.escapeIdentifier(role)} TO ${client.escapeIdentifier(member)}`;
     if (await run(client, statement, applied)) applied.done.push(`membership of ${member} in ${role}`);
   }
-  return applied;
+  return { ...applied, created };
 }
 
-/** Applies the source database's owner, settings, role settings, comment and privileges to `database`. */
+/**
+ * Applies the source database's owner, settings, comment and privileges to `database`, and the settings its
+ * roles have in it to the roles this restore created (`created`). A role that existed before is never altered,
+ * not even in this database: the backup's settings (`session_preload_libraries`, `search_path`, …) would then
+ * apply to whoever uses that role there, the drill's own superuser included. They are reported as not applied.
+ */
 export async function applyDatabaseProperties(
   client: pg.Client,
   database: string,
   source: DatabaseProperties,
+  created: ReadonlySet<string>,
 ): Promise<Applied> {
   const applied: Applied = { done: [], failed: [] };
   const db = client.escapeIdentifier(database);
@@ -66,6 +75,13 @@ export async function applyDatabaseProperties(
     if (await run(client, statement, applied, shown)) applied.done.push(`setting ${settingName(setting)}`);
   }
   for (const { role, settings } of source.roleSettings.filter((entry) => roles.has(entry.role))) {
+    if (!created.has(role)) {
+      const names = settings.map(settingName).join(', ');
+      applied.failed.push(
+        `settings ${names} of role ${role}: not applied, the role existed before the restore`,
+      );
+      continue;
+    }
     for (const setting of settings) {
       const prefix = `ALTER ROLE ${client.escapeIdentifier(role)} IN DATABASE ${db} SET`;
       const statement = `${prefix} ${setClause(client, setting)}`;
