@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { errorMessage } from '../shared/errors.js';
 import type { DatabaseProperties } from '../shared/globals.js';
 import { aclGrants } from './database-acl.js';
-import { parseRoles } from './roles-sql.js';
+import { parseRoles, SERVER_ACCESS_ROLES } from './roles-sql.js';
 
 export interface Applied {
   /** What was done, for the log and the summary: `role app_rw (NOLOGIN)`, `search_path`… */
@@ -40,6 +40,12 @@ export async function createMissingRoles(
   // Only the new roles get memberships: a role that was there keeps exactly the ones it had.
   for (const { role, member } of memberships) {
     if (!created.has(member) || !(existing.has(role) || created.has(role))) continue;
+    if (SERVER_ACCESS_ROLES.has(role)) {
+      applied.failed.push(
+        `membership of ${member} in ${role}: not granted, it reaches the server's files or programs`,
+      );
+      continue;
+    }
     const statement = `GRANT ${client.escapeIdentifier(role)} TO ${client.escapeIdentifier(member)}`;
     if (await run(client, statement, applied)) applied.done.push(`membership of ${member} in ${role}`);
   }
