@@ -127,13 +127,14 @@ describe.each([14, 16, 18] as const)('a rich PostgreSQL %i database', (major: Te
 });
 
 describe('a drill target whose roles exist already', () => {
-  it('never alters them, not even their settings in the restored database, and says what it left out', async () => {
+  it('never gives a role that can log in the settings the backup has for it, and says what it left out', async () => {
     const [source, target] = await Promise.all([startPostgres(17), startPostgres(17)]);
     try {
       await seedRichDatabase(source);
       const made = await backup(source, 'existing-roles');
       expect(made.failed, made.stdout).toBe(false);
-      await sql(target, 'postgres', 'CREATE ROLE app_rw NOLOGIN');
+      // A user of a shared target, who logs in: the backup's settings would take effect in its sessions.
+      await sql(target, 'postgres', 'CREATE ROLE app_rw LOGIN');
       const result = await drill(target, 'existing-roles');
       const [settings] = await sql(
         target,
@@ -141,10 +142,10 @@ describe('a drill target whose roles exist already', () => {
         `SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
           JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'app' ORDER BY 1`,
       );
-      // app_ro was created by the drill and gets its setting; app_rw existed and keeps none.
+      // app_ro was created by the drill (NOLOGIN: inert) and gets its setting; app_rw logs in and keeps none.
       expect(settings!.rows.map((row: { rolname: string }) => row.rolname)).toEqual(['app_ro']);
       expect(result.stdout).toContain(
-        '::warning::Could not restore settings work_mem of role app_rw: not applied, the role existed before the restore',
+        '::warning::Could not restore settings work_mem of role app_rw: not applied, the role can log in on the target',
       );
       expect(result.stdout).toMatch(/different role setting app_rw|missing role setting app_rw/);
     } finally {

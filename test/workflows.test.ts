@@ -203,6 +203,34 @@ describe('workflows-examples and the drill action', () => {
     }
   });
 
+  it.each(
+    readdirSync(join(root, 'workflows-examples'))
+      .filter((name) => name.endsWith('.yml'))
+      .map((name) => join('workflows-examples', name)),
+  )(
+    '%s follows SECURITY.md: the identity only in a protected environment, read-only keys to read',
+    async (path) => {
+      const parsed = parse(await readFile(join(root, path), 'utf8')) as {
+        jobs: Record<
+          string,
+          { environment?: unknown; steps?: { uses?: string; with?: Record<string, string> }[] }
+        >;
+      };
+      for (const [name, job] of Object.entries(parsed.jobs)) {
+        for (const step of job.steps ?? []) {
+          const inputs = step.with ?? {};
+          const identity = 'age-identity' in inputs;
+          // The PR's own code runs beside the decrypted data: only after a reviewer let it.
+          if (identity || 'migrate-command' in inputs)
+            expect(job.environment, `${path} ${name}`).toBeDefined();
+          // A drill or a restore reads: the delete-capable keys of the backup job have no place there.
+          if (identity)
+            expect(inputs['access-key-id'] ?? '', `${path} ${name}`).not.toMatch(/secrets\.S3_ACCESS_KEY_ID/);
+        }
+      }
+    },
+  );
+
   it('e2e.yml runs the main action in every mode and the drill both ways', async () => {
     const steps = actionSteps(await readFile(join(root, '.github', 'workflows', 'e2e.yml'), 'utf8'));
     const modes = steps.filter((step) => step.action === 'main').map((step) => step.inputs.mode ?? 'backup');

@@ -54,23 +54,23 @@ export async function createMissingRoles(
 
 /**
  * Applies the source database's owner, settings, comment and privileges to `database`, and the settings its
- * roles have in it to the roles this restore created (`created`). A role that existed before is never altered,
- * not even in this database: the backup's settings (`session_preload_libraries`, `search_path`, …) would then
- * apply to whoever uses that role there, the drill's own superuser included. They are reported as not applied.
+ * roles have in it to roles that cannot log in. PostgreSQL applies a role's settings only when a session logs in
+ * as it (not on SET ROLE), so on a NOLOGIN role (those a drill creates) they are inert; on a role that can log in
+ * (the drill's own superuser, the target's users) the backup's settings (`session_preload_libraries`,
+ * `search_path`, …) would take effect in their sessions, so such a role is never altered: reported as not applied.
  */
 export async function applyDatabaseProperties(
   client: pg.Client,
   database: string,
   source: DatabaseProperties,
-  created: ReadonlySet<string>,
 ): Promise<Applied> {
   const applied: Applied = { done: [], failed: [] };
   const db = client.escapeIdentifier(database);
-  const roles = new Set(
-    (await client.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles')).rows.map(
-      (row) => row.rolname,
-    ),
+  const { rows } = await client.query<{ rolname: string; logs_in: boolean }>(
+    'SELECT rolname, rolcanlogin OR rolsuper AS logs_in FROM pg_catalog.pg_roles',
   );
+  const roles = new Set(rows.map((row) => row.rolname));
+  const logsIn = new Set(rows.filter((row) => row.logs_in).map((row) => row.rolname));
   if (roles.has(source.owner)) {
     if (await run(client, `ALTER DATABASE ${db} OWNER TO ${client.escapeIdentifier(source.owner)}`, applied))
       applied.done.push(`owner ${source.owner}`);
@@ -81,10 +81,10 @@ export async function applyDatabaseProperties(
     if (await run(client, statement, applied, shown)) applied.done.push(`setting ${settingName(setting)}`);
   }
   for (const { role, settings } of source.roleSettings.filter((entry) => roles.has(entry.role))) {
-    if (!created.has(role)) {
+    if (logsIn.has(role)) {
       const names = settings.map(settingName).join(', ');
       applied.failed.push(
-        `settings ${names} of role ${role}: not applied, the role existed before the restore`,
+        `settings ${names} of role ${role}: not applied, the role can log in on the target`,
       );
       continue;
     }

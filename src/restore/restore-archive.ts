@@ -42,9 +42,7 @@ export async function restoreArchive(restore: ArchiveRestore): Promise<Ownership
   });
   if (!globals) return undefined;
   const properties = globals.database
-    ? await onTarget(into, (client) =>
-        applyDatabaseProperties(client, restore.database, globals.database!, roles?.created ?? new Set()),
-      )
+    ? await onTarget(into, (client) => applyDatabaseProperties(client, restore.database, globals.database!))
     : undefined;
   const report = merge(roles, properties, globals.warnings);
   if (properties?.done.length)
