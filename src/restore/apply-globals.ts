@@ -2,7 +2,7 @@
  * `ownership: auto`: what a restore with owners and privileges needs around pg_restore. Before it, the backup's
  * roles the target lacks are created (NOLOGIN, no password, no other attribute; a role that exists is never
  * altered). After it, the database's own settings, comment, privileges and owner, which pg_dump carries only
- * with `--create`, are applied to the restored database. Each statement that fails is reported, not fatal: the
+ * with `--create`, are applied to the restored database, and its roles' settings there to roles that cannot log in. Each statement that fails is reported, not fatal: the
  * drill's schema comparison names what is then missing.
  */
 import type pg from 'pg';
@@ -18,11 +18,8 @@ export interface Applied {
   readonly failed: string[];
 }
 
-/** Creates the roles of `rolesSql` that the target lacks, and their memberships; `created` names them. */
-export async function createMissingRoles(
-  client: pg.Client,
-  rolesSql: string,
-): Promise<Applied & { readonly created: ReadonlySet<string> }> {
+/** Creates the roles of `rolesSql` that the target lacks, and their memberships. */
+export async function createMissingRoles(client: pg.Client, rolesSql: string): Promise<Applied> {
   const { roles, memberships } = parseRoles(rolesSql);
   const existing = new Set(
     (await client.query<{ rolname: string }>('SELECT rolname FROM pg_catalog.pg_roles')).rows.map(
@@ -49,7 +46,7 @@ export async function createMissingRoles(
     const statement = `GRANT ${client.escapeIdentifier(role)} TO ${client.escapeIdentifier(member)}`;
     if (await run(client, statement, applied)) applied.done.push(`membership of ${member} in ${role}`);
   }
-  return { ...applied, created };
+  return applied;
 }
 
 /**
