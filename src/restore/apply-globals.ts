@@ -2,8 +2,8 @@
  * `ownership: auto`: what a restore with owners and privileges needs around pg_restore. Before it, the backup's
  * roles the target lacks are created (NOLOGIN, no password, no other attribute; a role that exists is never
  * altered). After it, the database's own settings, comment, privileges and owner, which pg_dump carries only
- * with `--create`, are applied to the restored database, and its roles' settings there to roles that cannot log in. Each statement that fails is reported, not fatal: the
- * drill's schema comparison names what is then missing.
+ * with `--create`, are applied to the restored database, and its roles' settings there to roles that cannot log
+ * in. Each statement that fails is reported, not fatal: the drill's schema comparison names what is then missing.
  */
 import type pg from 'pg';
 import { errorMessage } from '../shared/errors.js';
